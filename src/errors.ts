@@ -1,0 +1,46 @@
+/**
+ * One error base for the whole runtime. Each error has a stable `code` that clients, tests and docs rely on
+ * (`docs/errors.md` lists them); HTTP statuses are mapped only by the server, never here.
+ */
+export const ERROR_CODES = {
+  ENVELOPE_INVALID: "The run envelope failed validation.",
+  RELEASE_NOT_FOUND: "The named release does not exist.",
+  RELEASE_INVALID: "A release file failed validation.",
+  POLICY_INVALID: "A policy file failed validation.",
+  POLICY_DENIED: "Policy denied the action.",
+  TOOL_UNKNOWN: "The model asked for a tool that is not registered.",
+  TOOL_INPUT_INVALID: "Tool arguments failed the tool's input schema.",
+  TOOL_OUTPUT_INVALID: "A tool returned output that failed its output schema.",
+  TOOL_PERMISSION_DENIED: "The actor lacks a permission the tool requires.",
+  TOOL_TIMEOUT: "The tool did not finish within its timeout.",
+  TOOL_TRANSIENT: "The tool failed in a way that may succeed on retry.",
+  TOOL_FAILED: "The tool failed permanently.",
+  TOOL_UNAUTHORIZED_EFFECT: "A side-effecting tool was called without a recorded allow or approval.",
+  APPROVAL_NOT_FOUND: "No such approval (or it belongs to another tenant).",
+  APPROVAL_CONFLICT: "The approval was already decided.",
+  APPROVAL_MISMATCH: "The decision does not match the pending approval (id or argument hash).",
+  APPROVAL_FORBIDDEN: "The approver lacks the approver role or is the requester (four-eyes).",
+  RUN_NOT_FOUND: "No such run (or it belongs to another tenant).",
+  RUN_NOT_WAITING: "The run is not waiting for an approval.",
+  STORE_LOCKED: "The embedded database directory is in use by another process.",
+  STORE_UNAVAILABLE: "The database cannot be reached.",
+  MODEL_ERROR: "The language model call failed.",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class WardenError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, options?: { details?: unknown; cause?: unknown }) {
+    super(message ?? ERROR_CODES[code], options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "WardenError";
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+export function isWardenError(error: unknown, code?: ErrorCode): error is WardenError {
+  return error instanceof WardenError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,43 @@
+/** Contracts of the policy engine. Rules themselves are data (`policies/*.json`). */
+export const POLICY_POINTS = ["retrieval", "memory_write", "tool_call", "outbound_message", "final_answer"] as const;
+export type PolicyPoint = (typeof POLICY_POINTS)[number];
+
+export type PolicyEffect = "allow" | "deny" | "require_approval";
+
+export interface Decision {
+  point: PolicyPoint;
+  effect: PolicyEffect;
+  /** Id of the rule that decided (or of the point's default, or `policy-error`). */
+  rule: string;
+  reason: string;
+  /** `id@version` of the policy document that decided. */
+  policy: string;
+}
+
+/**
+ * What a decision is about. Keys are free-form per point; the engine reads them by path
+ * (`subject.tool`, `subject.args.amount`, `facts.order.total`, ...). Conventions used by Warden's callers:
+ * - tool_call / outbound_message / retrieval: `{ tool, args, known, args_valid, side_effect, proposed_by }`
+ * - final_answer: `{ answer, evidence_count, evidence: string[] }`
+ * - memory_write: `{ subject, kind, consent }`
+ */
+export type PolicySubject = Record<string, unknown>;
+
+export interface PolicyContext {
+  tenant: string;
+  actor: string;
+  roles: string[];
+  /** Facts resolved before deciding (e.g. `order: { total, age_days }` from the tool's `policyFacts`). */
+  facts: Record<string, unknown>;
+}
+
+export interface PolicyEngine {
+  /** `id@version` */
+  readonly ref: string;
+  /** Never throws: an error while deciding is a deny with rule `policy-error` (fail closed). */
+  decide(point: PolicyPoint, subject: PolicySubject, ctx: PolicyContext): Decision;
+  /** Permissions granted by a set of roles (the tool executor checks a tool's `permissions` against them). */
+  permissionsFor(roles: string[]): string[];
+  /** Tenant parameters (e.g. `refund_cap`), defaults merged with the tenant's overrides. */
+  paramsFor(tenant: string): Record<string, unknown>;
+}

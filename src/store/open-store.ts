@@ -1,0 +1,50 @@
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import type pg from "pg";
+import type { Db } from "./db.js";
+import { migrate } from "./migrate.js";
+import { createPgDb } from "./pg-db.js";
+import { createPgliteDb } from "./pglite-db.js";
+import { seedIfEmpty } from "./seed.js";
+
+export interface StoreOptions {
+  /** Set → `pg.Pool` on that server; unset → embedded PGlite at `dataDir`. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory, or `memory://`. Default `.warden/pgdata`. */
+  dataDir?: string | undefined;
+  /** Postgres schema (server only): lets test files share one database without sharing rows. */
+  schema?: string | undefined;
+  /** Load `seeds/seed.json` when the database has no tenants. Default true. */
+  seed?: boolean;
+}
+
+export interface Store {
+  db: Db;
+  checkpointer: PostgresSaver;
+  close(): Promise<void>;
+}
+
+export async function openDb(options: StoreOptions): Promise<Db> {
+  if (options.databaseUrl) return createPgDb({ connectionString: options.databaseUrl, schema: options.schema });
+  return createPgliteDb({ dataDir: options.dataDir ?? ".warden/pgdata" });
+}
+
+/** The checkpointer is the stock `PostgresSaver` on both backends; PGlite reaches it through the pool adapter. */
+export async function createCheckpointer(db: Db): Promise<PostgresSaver> {
+  const saver = new PostgresSaver(db.pool as unknown as pg.Pool, undefined, { schema: db.schema });
+  await saver.setup();
+  return saver;
+}
+
+/** Opens the database, applies migrations, sets up the checkpointer's tables and seeds an empty database. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const db = await openDb(options);
+  try {
+    await migrate(db);
+    const checkpointer = await createCheckpointer(db);
+    if (options.seed ?? true) await seedIfEmpty(db);
+    return { db, checkpointer, close: () => db.close() };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,81 @@
+import type { z } from "zod";
+import type { Decision } from "../policy/types.js";
+import type { Queryable } from "../store/db.js";
+import type { RunTrace } from "../trace/types.js";
+
+export type SideEffect = "none" | "read" | "write" | "irreversible";
+
+export interface RetryOptions {
+  /** Attempts after the first (default 0 for write/irreversible, 2 otherwise). */
+  retries: number;
+  /** First backoff in ms; doubles each attempt, with jitter. */
+  backoffMs: number;
+}
+
+export interface ToolContext {
+  tenant: string;
+  actor: string;
+  runId: string;
+  toolCallId: string;
+  /** The effect ledger id: pass it downstream as the idempotency key. Set for write/irreversible tools. */
+  effectId?: string;
+  /** Aborted on timeout. */
+  signal: AbortSignal;
+  /** Tenant data access; every query must filter by `tenant`. */
+  db: Queryable;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+export interface ToolSpec<I extends z.ZodType, O extends z.ZodType> {
+  name: string;
+  description: string;
+  input: I;
+  output: O;
+  sideEffect: SideEffect;
+  permissions: string[];
+  retry?: Partial<RetryOptions>;
+  timeoutMs?: number;
+  /** Nominal cost per call (e.g. provider fee in USD), recorded on `tool.call`. */
+  cost?: number;
+  /** Extra policy points checked before a call besides `tool_call` (e.g. `outbound_message`, `retrieval`). */
+  policyPoints?: Array<"retrieval" | "outbound_message" | "memory_write">;
+  /** Facts policy needs to judge a call (read-only lookups, e.g. the order's total and age). */
+  policyFacts?: (input: z.output<I>, ctx: { tenant: string; db: Queryable }) => Promise<Record<string, unknown>>;
+  execute(input: z.output<I>, ctx: ToolContext): Promise<z.input<O>>;
+}
+
+export type ToolDefinition = ToolSpec<z.ZodType, z.ZodType>;
+
+/** Why a call may run: the policy decision allowing it, or an approval bound to the hash of its exact args. */
+export type Authorization =
+  | { kind: "policy"; decision: Decision; argsHash: string }
+  | { kind: "approval"; approvalId: string; approver: string; argsHash: string };
+
+export interface ToolCallRequest {
+  id: string;
+  name: string;
+  args: unknown;
+}
+
+export interface ToolCallScope {
+  tenant: string;
+  actor: string;
+  runId: string;
+  permissions: string[];
+  trace: RunTrace;
+  authorization?: Authorization;
+  node?: string;
+  /** Who proposed the call: the model (agent path) or a workflow step. */
+  origin: "model" | "workflow";
+}
+
+export type ToolResult =
+  | { status: "ok"; output: unknown; effectId?: string; replayed: boolean }
+  | {
+      status: "error";
+      error: { code: string; message: string };
+      /** false for bad input / denial (the agent may fix it); true for a failure after retries (escalate). */
+      permanent: boolean;
+      effectId?: string;
+    };
