@@ -1,0 +1,41 @@
+import { END, START, StateGraph } from "@langchain/langgraph";
+import { createApprovalNode } from "../nodes/approval.js";
+import { createEscalateNode } from "../nodes/escalate.js";
+import { createCheckEligibilityNode } from "../nodes/workflow/check-eligibility.js";
+import { createComposeAnswerNode } from "../nodes/workflow/compose-answer.js";
+import { createDraftResponseNode } from "../nodes/workflow/draft-response.js";
+import { createIssueRefundNode } from "../nodes/workflow/issue-refund.js";
+import { createLookupOrderNode } from "../nodes/workflow/lookup-order.js";
+import { createRequestApprovalNode } from "../nodes/workflow/request-approval.js";
+import { createValidateRequestNode } from "../nodes/workflow/validate-request.js";
+import type { DepsProvider } from "./deps.js";
+import { afterDraft, afterWorkflowApproval, continueOrEscalate } from "./routing.js";
+import { RuntimeState } from "./state.js";
+
+/**
+ * The deterministic refund workflow (`refund_workflow@1`):
+ * validate → lookup order → check eligibility (policy) → draft → [approval] → issue refund → compose answer.
+ * A failed step goes to `escalate`.
+ */
+export function buildRefundWorkflow(getDeps: DepsProvider) {
+  return new StateGraph(RuntimeState)
+    .addNode("validate_request", createValidateRequestNode(getDeps))
+    .addNode("lookup_order", createLookupOrderNode(getDeps))
+    .addNode("check_eligibility", createCheckEligibilityNode(getDeps))
+    .addNode("draft_response", createDraftResponseNode(getDeps))
+    .addNode("request_approval", createRequestApprovalNode(getDeps))
+    .addNode("approval", createApprovalNode(getDeps))
+    .addNode("issue_refund", createIssueRefundNode(getDeps))
+    .addNode("compose_answer", createComposeAnswerNode(getDeps))
+    .addNode("escalate", createEscalateNode(getDeps))
+    .addEdge(START, "validate_request")
+    .addConditionalEdges("validate_request", continueOrEscalate("lookup_order"), ["lookup_order", "escalate"])
+    .addConditionalEdges("lookup_order", continueOrEscalate("check_eligibility"), ["check_eligibility", "escalate"])
+    .addEdge("check_eligibility", "draft_response")
+    .addConditionalEdges("draft_response", afterDraft, ["issue_refund", "request_approval", "compose_answer", "escalate"])
+    .addEdge("request_approval", "approval")
+    .addConditionalEdges("approval", afterWorkflowApproval, ["approval", "issue_refund", "compose_answer"])
+    .addConditionalEdges("issue_refund", continueOrEscalate("compose_answer"), ["compose_answer", "escalate"])
+    .addConditionalEdges("compose_answer", continueOrEscalate(END), [END, "escalate"])
+    .addEdge("escalate", END);
+}

@@ -1,0 +1,53 @@
+import { END } from "@langchain/langgraph";
+import { lastAiMessage } from "../nodes/agent.js";
+import { pendingApprovals } from "../nodes/approval.js";
+import { workflowCallId } from "../nodes/node-kit.js";
+import type { State } from "./state.js";
+
+/** Conditional-edge functions: every branch of every graph is decided here, from state alone. */
+
+export function afterRoute(state: State): "refund_workflow" | "support_agent" {
+  return state.routed_to === "refund_workflow" ? "refund_workflow" : "support_agent";
+}
+
+/** Workflow steps that can fail put a reason in `escalation`. */
+export function continueOrEscalate<Next extends string>(next: Next) {
+  return (state: State): Next | "escalate" => (state.escalation ? "escalate" : next);
+}
+
+export function afterDraft(state: State): "issue_refund" | "request_approval" | "compose_answer" | "escalate" {
+  if (state.escalation) return "escalate";
+  switch (state.eligibility?.effect) {
+    case "allow":
+      return "issue_refund";
+    case "require_approval":
+      return "request_approval";
+    default:
+      return "compose_answer";
+  }
+}
+
+export function afterWorkflowApproval(state: State): "approval" | "issue_refund" | "compose_answer" {
+  if (pendingApprovals(state).length > 0) return "approval";
+  const approval = Object.values(state.approvals).find((entry) => entry.tool_call_id === workflowCallId("issue_refund"));
+  return approval?.status === "approved" ? "issue_refund" : "compose_answer";
+}
+
+/** The step bound counts model turns: a turn that still wants tools after the last allowed one escalates. */
+export function afterAgent(state: State): "policy_gate" | "escalate" | typeof END {
+  const calls = lastAiMessage(state)?.tool_calls ?? [];
+  if (calls.length === 0) return END;
+  return (state.agent_steps ?? 0) >= (state.agent_max_steps ?? 6) ? "escalate" : "policy_gate";
+}
+
+export function afterPolicyGate(state: State): "approval" | "tools" {
+  return pendingApprovals(state).length > 0 ? "approval" : "tools";
+}
+
+export function afterAgentApproval(state: State): "approval" | "tools" {
+  return pendingApprovals(state).length > 0 ? "approval" : "tools";
+}
+
+export function afterTools(state: State): "agent" | "escalate" {
+  return state.escalation ? "escalate" : "agent";
+}

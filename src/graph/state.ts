@@ -1,0 +1,93 @@
+import { MessagesDeltaValue, ReducedValue, StateSchema } from "@langchain/langgraph";
+import { z } from "zod";
+
+/** Decision recorded for one tool call (what the policy gate decided and about which exact arguments). */
+export const CallDecision = z.object({
+  effect: z.enum(["allow", "deny", "require_approval"]),
+  rule: z.string(),
+  reason: z.string(),
+  policy: z.string(),
+  args_hash: z.string(),
+});
+export type CallDecision = z.infer<typeof CallDecision>;
+
+export const ApprovalState = z.object({
+  approval_id: z.string(),
+  tool_call_id: z.string(),
+  tool: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  args_hash: z.string(),
+  rule: z.string(),
+  reason: z.string(),
+  requested_by: z.string(),
+  status: z.enum(["pending", "approved", "rejected"]),
+  approver: z.string().optional(),
+  comment: z.string().optional(),
+});
+export type ApprovalState = z.infer<typeof ApprovalState>;
+
+export const EffectSummary = z.object({ effect_id: z.string(), tool: z.string(), status: z.string() });
+export type EffectSummary = z.infer<typeof EffectSummary>;
+
+export const RefundRequest = z.object({ order_id: z.string(), amount: z.number(), reason: z.string() });
+export type RefundRequest = z.infer<typeof RefundRequest>;
+
+export const ROUTES = ["refund_workflow", "support_agent"] as const;
+export type RouteName = (typeof ROUTES)[number];
+
+export const FINAL_STATUSES = ["completed", "denied", "escalated", "failed"] as const;
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+
+/** Merges keyed records: a later write for a key replaces the earlier one. */
+function mergeRecord<T>(schema: z.ZodType<T>) {
+  return new ReducedValue(z.record(z.string(), schema).default(() => ({})), {
+    inputSchema: z.record(z.string(), schema),
+    reducer: (current: Record<string, T>, next: Record<string, T>) => ({ ...current, ...next }),
+  });
+}
+
+/** Appends ids, keeping each once. */
+const appendUnique = new ReducedValue(z.array(z.string()).default(() => []), {
+  inputSchema: z.array(z.string()),
+  reducer: (current: string[], next: string[]) => [...new Set([...current, ...next])],
+});
+
+/**
+ * The state every Warden graph shares (the subgraphs use it too, so a subgraph node reads the envelope directly).
+ * Traces are NOT kept here (they go to run_events in batches), and `messages` is a delta channel, so a
+ * checkpoint stores each step's new messages rather than the whole history again (invariant 5).
+ */
+export const RuntimeState = new StateSchema({
+  run_id: z.string(),
+  thread_id: z.string(),
+  tenant: z.string(),
+  actor: z.string(),
+  roles: z.array(z.string()),
+  goal: z.string(),
+  release: z.string(),
+  context: z.record(z.string(), z.unknown()).optional(),
+  routed_to: z.enum(ROUTES).optional(),
+  route_reason: z.string().optional(),
+  messages: MessagesDeltaValue,
+  /** Agent turns taken in the current run (bounded by the release/env). */
+  agent_steps: z.number().optional(),
+  /** The release's step bound, copied at intake so the (synchronous) routing function can read it. */
+  agent_max_steps: z.number().optional(),
+  refund_request: RefundRequest.optional(),
+  order: z.record(z.string(), z.unknown()).optional(),
+  eligibility: CallDecision.optional(),
+  draft: z.string().optional(),
+  refund: z.record(z.string(), z.unknown()).optional(),
+  decisions: mergeRecord(CallDecision),
+  approvals: mergeRecord(ApprovalState),
+  /** Tool call ids whose successful results the answer may rest on (answer_check reads them). */
+  evidence: appendUnique,
+  effects: mergeRecord(EffectSummary),
+  answer: z.string().optional(),
+  status: z.enum(FINAL_STATUSES).optional(),
+  escalation: z.string().optional(),
+  verdict: z.enum(["pass", "fail"]).optional(),
+});
+
+export type State = typeof RuntimeState.State;
+export type Update = typeof RuntimeState.Update;

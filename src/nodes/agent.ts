@@ -1,0 +1,62 @@
+import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
+import type { DepsProvider } from "../graph/deps.js";
+import type { State, Update } from "../graph/state.js";
+import { WardenError } from "../errors.js";
+import { modelRequestName, modelSystemName } from "../model/model-identity.js";
+import { nodeKit } from "./node-kit.js";
+
+export function messageText(message: BaseMessage): string {
+  const content = message.content;
+  if (typeof content === "string") return content;
+  return content.map((part) => (typeof part === "string" ? part : "text" in part && typeof part.text === "string" ? part.text : "")).join("");
+}
+
+/** Last AI message of the conversation (the one whose tool calls the gate and the tools node handle). */
+export function lastAiMessage(state: State): AIMessage | undefined {
+  for (let index = state.messages.length - 1; index >= 0; index--) {
+    const message = state.messages[index];
+    if (message && AIMessage.isInstance(message)) return message;
+  }
+  return undefined;
+}
+
+/**
+ * One model turn. The first turn of a run adds the release's system prompt (once per thread) and the goal.
+ * A reply without tool calls is the agent's answer; `answer_check` judges it next.
+ */
+export function createAgentNode(getDeps: DepsProvider) {
+  return async function agent(state: State): Promise<Update> {
+    const kit = await nodeKit(getDeps, state, "agent");
+    const steps = state.agent_steps ?? 0;
+    const added: BaseMessage[] = [];
+    if (steps === 0) {
+      if (state.messages.length === 0) added.push(new SystemMessage(kit.loaded.prompt));
+      added.push(new HumanMessage(state.goal));
+    }
+    const model = kit.loaded.model;
+    if (typeof model.bindTools !== "function") {
+      throw new WardenError("MODEL_ERROR", `Model ${modelRequestName(model)} cannot call tools.`);
+    }
+    const bound = model.bindTools(kit.loaded.tools.modelTools());
+    const started = performance.now();
+    let response: AIMessage;
+    try {
+      response = (await bound.invoke([...state.messages, ...added])) as AIMessage;
+    } catch (error) {
+      throw new WardenError("MODEL_ERROR", `Model call failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    const toolCalls = response.tool_calls ?? [];
+    kit.emit("model.call", {
+      "gen_ai.system": modelSystemName(model),
+      "gen_ai.request.model": modelRequestName(model),
+      "gen_ai.usage.input_tokens": response.usage_metadata?.input_tokens ?? 0,
+      "gen_ai.usage.output_tokens": response.usage_metadata?.output_tokens ?? 0,
+      latency_ms: Math.round(performance.now() - started),
+      tool_calls: toolCalls.map((call) => ({ "gen_ai.tool.call.id": call.id, "gen_ai.tool.name": call.name })),
+      "gen_ai.response.finish_reasons": [toolCalls.length > 0 ? "tool_calls" : "stop"],
+    });
+    const update: Update = { messages: [...added, response], agent_steps: steps + 1 };
+    if (toolCalls.length === 0) return { ...update, answer: messageText(response), status: "completed" };
+    return update;
+  };
+}

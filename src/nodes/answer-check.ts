@@ -1,0 +1,35 @@
+import type { DepsProvider } from "../graph/deps.js";
+import type { State, Update } from "../graph/state.js";
+import { nodeKit } from "./node-kit.js";
+
+/**
+ * The final-answer policy point: an answer must rest on evidence gathered by tools in this run, or the run
+ * is escalated instead of answered. Runs already escalated have nothing to check.
+ */
+export function createAnswerCheckNode(getDeps: DepsProvider) {
+  return async function answerCheck(state: State): Promise<Update> {
+    if (state.status === "escalated" || state.status === "failed") return {};
+    const kit = await nodeKit(getDeps, state, "answer_check");
+    const evidence = state.evidence ?? [];
+    const decision = kit.loaded.policy.decide(
+      "final_answer",
+      { answer: state.answer ?? "", evidence, evidence_count: evidence.length },
+      { tenant: state.tenant, actor: state.actor, roles: state.roles, facts: {} },
+    );
+    kit.emit("policy.decision", {
+      point: "final_answer",
+      effect: decision.effect,
+      rule: decision.rule,
+      reason: decision.reason,
+      policy: decision.policy,
+      proposed_by: "runtime",
+    });
+    if (decision.effect === "allow") return {};
+    const reason = `the answer did not pass the final-answer policy (${decision.rule}: ${decision.reason})`;
+    return {
+      status: "escalated",
+      escalation: reason,
+      answer: `I could not give a verified answer (${reason}). A member of our support team will follow up.`,
+    };
+  };
+}

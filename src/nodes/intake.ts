@@ -1,0 +1,43 @@
+import { Overwrite } from "@langchain/langgraph";
+import type { DepsProvider } from "../graph/deps.js";
+import type { State, Update } from "../graph/state.js";
+import { WardenError } from "../errors.js";
+import { nodeKit } from "./node-kit.js";
+
+/**
+ * First node of every run: checks the envelope the graph was given, loads the release (throws on an unknown
+ * one) and clears what a previous run on the same thread left behind.
+ */
+export function createIntakeNode(getDeps: DepsProvider) {
+  return async function intake(state: State): Promise<Update> {
+    for (const key of ["run_id", "thread_id", "tenant", "actor", "goal", "release"] as const) {
+      if (typeof state[key] !== "string" || state[key].length === 0) {
+        throw new WardenError("ENVELOPE_INVALID", `The run input lacks "${key}".`, { details: { field: key } });
+      }
+    }
+    const kit = await nodeKit(getDeps, state, "intake");
+    kit.emit("run.started", {
+      thread_id: state.thread_id,
+      actor: state.actor,
+      roles: state.roles ?? [],
+      goal: state.goal,
+      tools: kit.loaded.release.tools,
+      "gen_ai.request.model": kit.loaded.release.model.name,
+    });
+    return {
+      roles: state.roles ?? [],
+      agent_steps: 0,
+      agent_max_steps: kit.loaded.release.agent.max_steps,
+      evidence: new Overwrite([]),
+      answer: undefined,
+      status: undefined,
+      escalation: undefined,
+      verdict: undefined,
+      refund_request: undefined,
+      order: undefined,
+      eligibility: undefined,
+      draft: undefined,
+      refund: undefined,
+    };
+  };
+}

@@ -1,0 +1,55 @@
+import { ToolMessage } from "@langchain/core/messages";
+import type { DepsProvider } from "../graph/deps.js";
+import type { EffectSummary, State, Update } from "../graph/state.js";
+import type { Authorization, ToolResult } from "../tools/types.js";
+import { lastAiMessage } from "./agent.js";
+import { nodeKit } from "./node-kit.js";
+
+function toolMessage(id: string, name: string, body: unknown, failed: boolean): ToolMessage {
+  return new ToolMessage({ tool_call_id: id, name, content: JSON.stringify(body), status: failed ? "error" : "success" });
+}
+
+/**
+ * Runs the calls policy allowed (or a person approved, bound to the exact argument hash) through the executor.
+ * Denied and rejected calls are answered to the model as tool errors, never executed. This is the only place
+ * the agent path causes side effects; the executor's effect ledger makes a re-run of this node replay them.
+ */
+export function createToolsNode(getDeps: DepsProvider) {
+  return async function tools(state: State): Promise<Update> {
+    const kit = await nodeKit(getDeps, state, "tools");
+    const permissions = kit.loaded.policy.permissionsFor(state.roles);
+    const messages: ToolMessage[] = [];
+    const evidence: string[] = [];
+    const effects: Record<string, EffectSummary> = {};
+    let escalation: string | undefined;
+    for (const call of lastAiMessage(state)?.tool_calls ?? []) {
+      const id = call.id ?? "";
+      const decision = state.decisions[id];
+      const approval = Object.values(state.approvals).find((entry) => entry.tool_call_id === id);
+      let authorization: Authorization | undefined;
+      if (decision?.effect === "allow") {
+        authorization = { kind: "policy", decision: { point: "tool_call", ...decision }, argsHash: decision.args_hash };
+      } else if (decision?.effect === "require_approval" && approval?.status === "approved") {
+        authorization = { kind: "approval", approvalId: approval.approval_id, approver: approval.approver ?? "", argsHash: approval.args_hash };
+      }
+      if (!authorization) {
+        const why = decision?.effect === "require_approval" ? `rejected by the approver${approval?.comment ? `: ${approval.comment}` : ""}` : `denied by policy (${decision?.rule ?? "no decision"}): ${decision?.reason ?? "not decided"}`;
+        messages.push(toolMessage(id, call.name, { error: { code: "POLICY_DENIED", message: `The call was ${why}. Do not retry it.` } }, true));
+        continue;
+      }
+      const result: ToolResult = await kit.deps.executor.execute(
+        { id, name: call.name, args: call.args },
+        { tenant: state.tenant, actor: state.actor, runId: state.run_id, permissions, trace: kit.trace, authorization, node: "tools", origin: "model" },
+      );
+      if (result.effectId) effects[result.effectId] = { effect_id: result.effectId, tool: call.name, status: result.status === "ok" ? "completed" : "failed" };
+      if (result.status === "ok") {
+        evidence.push(id);
+        messages.push(toolMessage(id, call.name, result.output, false));
+      } else {
+        messages.push(toolMessage(id, call.name, { error: result.error }, true));
+        if (result.permanent) escalation ??= `${call.name} failed: ${result.error.message}`;
+      }
+    }
+    return { messages, evidence, effects, ...(escalation ? { escalation } : {}) };
+  };
+}

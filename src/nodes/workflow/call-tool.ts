@@ -1,0 +1,41 @@
+import type { State } from "../../graph/state.js";
+import type { Authorization, ToolResult } from "../../tools/types.js";
+import { gateToolCall } from "../gate-tool-call.js";
+import { workflowCallId, type NodeKit } from "../node-kit.js";
+
+/**
+ * A workflow step's tool call: through policy like any call (a deny is returned as a result, not thrown), then
+ * through the executor. Calls with an effect pass the authorization their step earned (allow or approval).
+ */
+export async function callWorkflowTool(
+  kit: NodeKit,
+  state: State,
+  step: string,
+  name: string,
+  args: Record<string, unknown>,
+  authorization?: Authorization,
+): Promise<ToolResult & { callId: string }> {
+  const callId = workflowCallId(step);
+  let granted = authorization;
+  if (!granted) {
+    const { decision } = await gateToolCall(kit, state, { id: callId, name, args }, { proposedBy: "workflow", requestApproval: false });
+    if (decision.effect !== "allow") {
+      return { callId, status: "error", permanent: true, error: { code: "POLICY_DENIED", message: `${name}: ${decision.reason}` } };
+    }
+    granted = { kind: "policy", decision: { point: "tool_call", ...decision }, argsHash: decision.args_hash };
+  }
+  const result = await kit.deps.executor.execute(
+    { id: callId, name, args },
+    {
+      tenant: state.tenant,
+      actor: state.actor,
+      runId: state.run_id,
+      permissions: kit.loaded.policy.permissionsFor(state.roles),
+      trace: kit.trace,
+      authorization: granted,
+      node: step,
+      origin: "workflow",
+    },
+  );
+  return { ...result, callId };
+}

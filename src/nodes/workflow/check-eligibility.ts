@@ -1,0 +1,22 @@
+import type { DepsProvider } from "../../graph/deps.js";
+import type { State, Update } from "../../graph/state.js";
+import { gateToolCall } from "../gate-tool-call.js";
+import { nodeKit, workflowCallId } from "../node-kit.js";
+
+/**
+ * Step 3: asks policy about the exact refund the workflow would issue (an absent amount means the order total).
+ * Policy holds the business rules (cap, window, order total, approval); this step only records the answer.
+ */
+export function createCheckEligibilityNode(getDeps: DepsProvider) {
+  return async function checkEligibility(state: State): Promise<Update> {
+    const kit = await nodeKit(getDeps, state, "check_eligibility");
+    const request = state.refund_request!;
+    const total = typeof state.order?.total === "number" ? state.order.total : undefined;
+    const amount = request.amount > 0 ? request.amount : (total ?? 0);
+    const refund = { ...request, amount };
+    const callId = workflowCallId("issue_refund");
+    const { decision } = await gateToolCall(kit, state, { id: callId, name: "issue_refund", args: refund }, { proposedBy: "workflow", requestApproval: false });
+    kit.emit("workflow.step", { step: "check_eligibility", status: "ok", detail: `${decision.effect} (${decision.rule})` });
+    return { refund_request: refund, eligibility: decision, decisions: { [callId]: decision } };
+  };
+}

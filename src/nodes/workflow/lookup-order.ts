@@ -1,0 +1,18 @@
+import type { DepsProvider } from "../../graph/deps.js";
+import type { State, Update } from "../../graph/state.js";
+import { nodeKit } from "../node-kit.js";
+import { callWorkflowTool } from "./call-tool.js";
+
+/** Step 2: the order, read through the `lookup_order` tool (tenant-scoped: another tenant's order is not found). */
+export function createLookupOrderNode(getDeps: DepsProvider) {
+  return async function lookupOrder(state: State): Promise<Update> {
+    const kit = await nodeKit(getDeps, state, "lookup_order");
+    const result = await callWorkflowTool(kit, state, "lookup_order", "lookup_order", { order_id: state.refund_request!.order_id });
+    if (result.status !== "ok") {
+      kit.emit("workflow.step", { step: "lookup_order", status: "failed", detail: result.error.message });
+      return { escalation: `order lookup failed: ${result.error.message}` };
+    }
+    kit.emit("workflow.step", { step: "lookup_order", status: "ok" });
+    return { order: result.output as Record<string, unknown>, evidence: [result.callId] };
+  };
+}

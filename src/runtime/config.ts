@@ -1,0 +1,26 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable Warden reads, in one place (`.env.example` documents the same list).
+ * Empty strings count as unset, so `FOO=` in a .env file does not switch a backend on.
+ */
+const blankToUndefined = (value: unknown) => (value === "" ? undefined : value);
+const optional = () => z.preprocess(blankToUndefined, z.string().optional());
+
+export const ConfigSchema = z.object({
+  DATABASE_URL: optional(),
+  WARDEN_DATA_DIR: z.preprocess(blankToUndefined, z.string().default(".warden/pgdata")),
+  WARDEN_RELEASE: z.preprocess(blankToUndefined, z.string().default("support@1")),
+  WARDEN_REDACT_FIELDS: z.preprocess(
+    blankToUndefined,
+    z.string().default("").transform((value) => value.split(",").map((field) => field.trim()).filter(Boolean)),
+  ),
+  OPENAI_API_KEY: optional(),
+  OPENAI_BASE_URL: optional(),
+  LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  return ConfigSchema.parse(env);
+}

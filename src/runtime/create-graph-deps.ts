@@ -1,0 +1,64 @@
+import { join } from "node:path";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { GraphDeps, LoadedRelease } from "../graph/deps.js";
+import { createChatModel } from "../model/create-chat-model.js";
+import { loadPolicyEngine } from "../policy/load-policy.js";
+import type { Db } from "../store/db.js";
+import { createToolExecutor } from "../tools/executor.js";
+import { createToolRegistry } from "../tools/registry.js";
+import { supportTools } from "../tools/support/index.js";
+import type { ToolDefinition } from "../tools/types.js";
+import { createRedactor } from "../trace/redact.js";
+import { createTraceStore } from "../trace/trace-store.js";
+import type { TraceEvent } from "../trace/types.js";
+import { loadPrompt, loadRelease, PROJECT_ROOT } from "./release.js";
+
+export interface GraphDepsOptions {
+  db: Db;
+  /** Overrides every release's model (tests: a scripted model). */
+  model?: BaseChatModel;
+  /** Default: the support domain's tools. */
+  tools?: ToolDefinition[];
+  /** Where releases/, prompts/ and policies/ live. */
+  root?: string;
+  redactFields?: string[];
+  env?: Record<string, string | undefined>;
+  /** Sees every stored trace event (already redacted), e.g. for live streaming. */
+  onTraceEvent?: (event: TraceEvent) => void;
+}
+
+/** Wires the runtime's collaborators from a database and options; releases are loaded once and cached. */
+export function createGraphDeps(options: GraphDepsOptions): GraphDeps {
+  const root = options.root ?? PROJECT_ROOT;
+  const registry = createToolRegistry(options.tools ?? supportTools);
+  const executor = createToolExecutor({ registry, db: options.db });
+  const trace = createTraceStore(options.db, {
+    redactor: createRedactor({ fields: options.redactFields ?? [] }),
+    ...(options.onTraceEvent ? { onEvent: options.onTraceEvent } : {}),
+  });
+  // Promises are cached so concurrent first runs of a release load it once.
+  const releases = new Map<string, Promise<LoadedRelease>>();
+  return {
+    db: options.db,
+    trace,
+    executor,
+    release(id) {
+      const cached = releases.get(id);
+      if (cached) return cached;
+      const loading = (async (): Promise<LoadedRelease> => {
+        const release = loadRelease(id, root);
+        return {
+          release,
+          prompt: loadPrompt(release, root),
+          policy: await loadPolicyEngine(join(root, release.policy)),
+          model: options.model ?? createChatModel(release.model, options.env ?? process.env),
+          tools: registry.subset(release.tools),
+        };
+      })();
+      releases.set(id, loading);
+      // A failed load is not cached: fixing the file fixes the next run.
+      loading.catch(() => releases.delete(id));
+      return loading;
+    },
+  };
+}

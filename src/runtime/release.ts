@@ -1,0 +1,49 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { WardenError } from "../errors.js";
+
+/** Project root: releases, prompts and policies are versioned data files resolved from here. */
+export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+const RELEASE_ID = /^[a-z][a-z0-9_-]*@\d+$/;
+
+export const ReleaseSchema = z.object({
+  id: z.string().regex(RELEASE_ID),
+  description: z.string().optional(),
+  prompt: z.string().regex(/^prompts\/[a-z0-9_-]+@\d+\.md$/),
+  model: z.object({
+    provider: z.enum(["openai", "offline"]),
+    name: z.string().min(1),
+    temperature: z.number().min(0).max(2).default(0),
+  }),
+  tools: z.array(z.string()).min(1),
+  policy: z.string().regex(/^policies\/[a-z0-9_-]+@\d+\.json$/),
+  workflow: z.string().regex(/^[a-z_]+@\d+$/),
+  agent: z.object({ max_steps: z.number().int().min(1).max(50) }).default({ max_steps: 6 }),
+});
+export type Release = z.infer<typeof ReleaseSchema>;
+
+/** Reads and validates `releases/<id>.json`; the file name must match the id inside it. */
+export function loadRelease(id: string, root: string = PROJECT_ROOT): Release {
+  if (!RELEASE_ID.test(id)) throw new WardenError("RELEASE_NOT_FOUND", `Release id "${id}" is not of the form name@version.`);
+  let raw: string;
+  try {
+    raw = readFileSync(join(root, "releases", `${id}.json`), "utf8");
+  } catch {
+    throw new WardenError("RELEASE_NOT_FOUND", `Release "${id}" does not exist.`, { details: { release: id } });
+  }
+  const parsed = ReleaseSchema.safeParse(JSON.parse(raw));
+  if (!parsed.success) {
+    throw new WardenError("RELEASE_INVALID", `Release "${id}" is invalid.`, { details: parsed.error.issues });
+  }
+  if (parsed.data.id !== id) {
+    throw new WardenError("RELEASE_INVALID", `releases/${id}.json declares id "${parsed.data.id}".`);
+  }
+  return parsed.data;
+}
+
+export function loadPrompt(release: Release, root: string = PROJECT_ROOT): string {
+  return readFileSync(join(root, release.prompt), "utf8");
+}

@@ -1,0 +1,54 @@
+import type { Queryable } from "../store/db.js";
+import { listApprovals } from "../store/approvals.js";
+import { getRun, type RunStatus } from "../store/runs.js";
+import { WardenError } from "../errors.js";
+
+/** The public shape of a run (the REST API returns exactly this). */
+export interface RunRecord {
+  run_id: string;
+  thread_id: string;
+  tenant: string;
+  actor: string;
+  release: string;
+  route: string | null;
+  status: RunStatus;
+  answer?: string;
+  error?: { code: string; message: string };
+  pending_approvals: Array<{ approval_id: string; tool: string; args: Record<string, unknown>; args_hash: string; rule: string; reason: string }>;
+  effects: Array<{ effect_id: string; tool: string; status: string }>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Reads a run with its pending approvals and effects; another tenant's run is "not found" (invariant 4). */
+export async function loadRunRecord(db: Queryable, tenant: string, runId: string): Promise<RunRecord> {
+  const run = await getRun(db, tenant, runId);
+  if (!run) throw new WardenError("RUN_NOT_FOUND", `Run ${runId} was not found.`);
+  const approvals = await listApprovals(db, tenant, { runId, status: "pending" });
+  const { rows: effects } = await db.query<{ effect_id: string; tool: string; status: string }>(
+    "SELECT effect_id, tool, status FROM tool_effects WHERE tenant_id = $1 AND run_id = $2 ORDER BY created_at, effect_id",
+    [tenant, runId],
+  );
+  return {
+    run_id: run.run_id,
+    thread_id: run.thread_id,
+    tenant: run.tenant_id,
+    actor: run.actor,
+    release: run.release_id,
+    route: run.route,
+    status: run.status,
+    ...(run.answer !== null ? { answer: run.answer } : {}),
+    ...(run.error ? { error: run.error } : {}),
+    pending_approvals: approvals.map((approval) => ({
+      approval_id: approval.approval_id,
+      tool: approval.tool,
+      args: approval.args,
+      args_hash: approval.args_hash,
+      rule: approval.rule,
+      reason: approval.reason,
+    })),
+    effects,
+    created_at: new Date(run.created_at).toISOString(),
+    updated_at: new Date(run.updated_at).toISOString(),
+  };
+}

@@ -1,0 +1,164 @@
+import { z } from "zod";
+import { POLICY_POINTS } from "../policy/types.js";
+import type { TraceEvent, TraceKind } from "./types.js";
+
+/**
+ * The attributes each trace kind carries. Graph nodes emit exactly these; attribute objects are loose (extra
+ * attributes pass) so a node can add context without a schema change. Names follow the OpenTelemetry GenAI
+ * semantic conventions where one exists (`gen_ai.tool.name`, `gen_ai.usage.input_tokens`, ...).
+ * `docs/trace-event.schema.json` is generated from these (`npx tsx src/trace/generate-trace-schema.ts`).
+ */
+const count = z.number().int().nonnegative();
+const milliseconds = z.number().nonnegative();
+const toolName = z.string().min(1).describe("gen_ai.tool.name: the tool's registered name.");
+const toolCallId = z.string().min(1).describe("gen_ai.tool.call.id: the model's (or workflow's) id for this call.");
+const argsHash = z.string().min(1).describe("Hash of the call's exact, canonicalised arguments.");
+
+export const traceAttributeSchemas = {
+  "run.started": z.looseObject({
+    thread_id: z.string(),
+    actor: z.string(),
+    roles: z.array(z.string()),
+    goal: z.string(),
+    route_hint: z.string().optional(),
+    tools: z.array(z.string()).describe("Tools the release enables for this run."),
+    idempotency_key: z.string().optional(),
+  }),
+  "route.decided": z.looseObject({
+    route: z.enum(["refund_workflow", "support_agent"]),
+    reason: z.string(),
+  }),
+  "workflow.step": z.looseObject({
+    step: z.string(),
+    status: z.enum(["ok", "failed", "skipped"]),
+    detail: z.unknown().optional(),
+  }),
+  "model.call": z.looseObject({
+    "gen_ai.system": z.string(),
+    "gen_ai.request.model": z.string(),
+    "gen_ai.usage.input_tokens": count,
+    "gen_ai.usage.output_tokens": count,
+    latency_ms: milliseconds,
+    tool_calls: z.array(z.looseObject({ "gen_ai.tool.call.id": toolCallId, "gen_ai.tool.name": toolName })),
+    "gen_ai.response.finish_reasons": z.array(z.string()).optional(),
+  }),
+  "tool.call": z.looseObject({
+    "gen_ai.tool.name": toolName,
+    "gen_ai.tool.call.id": toolCallId,
+    side_effect: z.enum(["none", "read", "write", "irreversible"]),
+    status: z.enum(["ok", "error", "denied", "replayed"]),
+    latency_ms: milliseconds,
+    retries: count,
+    cost: z.number().optional(),
+    effect_id: z.string().optional().describe("Effect ledger id, passed downstream as the idempotency key."),
+    args_hash: argsHash,
+    origin: z.enum(["model", "workflow"]),
+    error_code: z.string().optional(),
+    error_message: z.string().optional(),
+  }),
+  "policy.decision": z.looseObject({
+    point: z.enum(POLICY_POINTS),
+    effect: z.enum(["allow", "deny", "require_approval"]),
+    rule: z.string(),
+    reason: z.string(),
+    policy: z.string().describe("`id@version` of the policy document that decided."),
+    proposed_by: z.enum(["model", "workflow", "runtime"]),
+    "gen_ai.tool.name": toolName.optional(),
+    "gen_ai.tool.call.id": toolCallId.optional(),
+    args_hash: argsHash.optional(),
+  }),
+  "approval.requested": z.looseObject({
+    approval_id: z.string(),
+    "gen_ai.tool.name": toolName,
+    "gen_ai.tool.call.id": toolCallId,
+    args_hash: argsHash,
+    rule: z.string(),
+    reason: z.string(),
+    requested_by: z.string(),
+  }),
+  "approval.resolved": z.looseObject({
+    approval_id: z.string(),
+    decision: z.enum(["approve", "reject"]),
+    approver: z.string(),
+    "gen_ai.tool.call.id": toolCallId,
+    args_hash: argsHash,
+    comment: z.string().optional(),
+  }),
+  "memory.read": z.looseObject({}),
+  "memory.write": z.looseObject({}),
+  "flag.applied": z.looseObject({}),
+  "eval.result": z.looseObject({
+    evaluator: z.string(),
+    pass: z.boolean(),
+    score: z.number(),
+    detail: z.unknown().optional(),
+  }),
+  "run.finished": z.looseObject({
+    status: z.enum(["completed", "waiting_approval", "denied", "escalated", "failed", "cancelled"]),
+    answer: z.string().optional(),
+    evidence: z.array(z.string()).describe("gen_ai.tool.call.id of each tool call the answer rests on."),
+  }),
+  "run.failed": z.looseObject({
+    error_code: z.string(),
+    error_message: z.string(),
+  }),
+} satisfies { [K in TraceKind]: z.ZodType<Record<string, unknown>> };
+
+/** The attributes a node passes to `emit(kind, ...)` for `kind`. */
+export type TraceAttributes<K extends TraceKind> = z.input<(typeof traceAttributeSchemas)[K]>;
+
+// The envelope's field schemas are shared instances with ids, so the JSON Schema states them once in `$defs`.
+const envelope = {
+  run_id: z.string().min(1).meta({ id: "RunId" }),
+  seq: z.number().int().positive().meta({ id: "Seq", description: "1, 2, 3... per run, in emission order, continuing across resumes." }),
+  at: z.iso.datetime({ offset: true }).meta({ id: "Timestamp", description: "ISO-8601 time of emission." }),
+  tenant: z.string().min(1).meta({ id: "Tenant" }),
+  release: z.string().min(1).meta({ id: "Release", description: "`id@version` of the release the run uses." }),
+  node: z.string().optional().describe("Graph node that emitted the event."),
+};
+
+function eventSchema<K extends TraceKind>(kind: K) {
+  return z.object({ ...envelope, kind: z.literal(kind), attributes: traceAttributeSchemas[kind] });
+}
+
+/** One stored trace event (a row's `event` column), discriminated by `kind`. */
+export const traceEventSchema = z
+  .discriminatedUnion("kind", [
+    eventSchema("run.started"),
+    eventSchema("route.decided"),
+    eventSchema("workflow.step"),
+    eventSchema("model.call"),
+    eventSchema("tool.call"),
+    eventSchema("policy.decision"),
+    eventSchema("approval.requested"),
+    eventSchema("approval.resolved"),
+    eventSchema("memory.read"),
+    eventSchema("memory.write"),
+    eventSchema("flag.applied"),
+    eventSchema("eval.result"),
+    eventSchema("run.finished"),
+    eventSchema("run.failed"),
+  ])
+  .meta({
+    title: "Warden trace event",
+    description: "One event of a run's trace, as stored in run_events.event (already redacted).",
+  });
+
+// Compile-time guard: a parsed event is a TraceEvent, so the schema cannot drift from the contract in types.ts.
+type ParsedEvent = z.output<typeof traceEventSchema>;
+const _parsedIsTraceEvent: (event: ParsedEvent) => TraceEvent = (event) => event;
+void _parsedIsTraceEvent;
+
+/** The JSON Schema (draft 2020-12) of a trace event; `docs/trace-event.schema.json` holds exactly this. */
+export function traceEventJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(traceEventSchema, { target: "draft-2020-12" }) as Record<string, unknown>;
+}
+
+/**
+ * Validates an event against its kind's schema.
+ * @returns the event, or the zod issues explaining why it is not one.
+ */
+export function validateTraceEvent(value: unknown): { ok: true; event: TraceEvent } | { ok: false; issues: z.core.$ZodIssue[] } {
+  const result = traceEventSchema.safeParse(value);
+  return result.success ? { ok: true, event: result.data } : { ok: false, issues: result.error.issues };
+}

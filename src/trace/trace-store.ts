@@ -1,0 +1,195 @@
+import type { Db } from "../store/db.js";
+import { createRedactor, type Redactor } from "./redact.js";
+import type { RunTrace, TraceEvent, TraceKind, TraceScope, TraceStore } from "./types.js";
+
+export interface TraceStoreOptions {
+  /** Applied to every event's attributes at `emit`, before anything else sees them. Default: `createRedactor()`. */
+  redactor?: Redactor;
+  /** Buffered events that trigger an automatic flush. Default 64. */
+  batchSize?: number;
+  /**
+   * Called once per event after it is stored, in seq order, with its final seq (live streaming, log sinks).
+   * It fires at flush time: flush at the end of each step for a timely stream. A throwing hook is ignored,
+   * so a broken sink cannot fail a run.
+   */
+  onEvent?: (event: TraceEvent) => void;
+}
+
+/** Rows per INSERT: 4 parameters a row stays far below Postgres' 65,535-parameter limit. */
+const MAX_ROWS_PER_INSERT = 1000;
+/** Attempts when another process appends to the same run at the same moment (unique violation on seq). */
+const MAX_ATTEMPTS = 6;
+const UNIQUE_VIOLATION = "23505";
+
+/** Buffered events carry seq 0 until the database numbers them. */
+type Pending = TraceEvent;
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION;
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Appends `events` as one statement and returns the seq given to the first. The database numbers the rows
+ * (`max(seq)` of the run + 1, 2, ...) inside the INSERT itself, so numbering continues across processes and
+ * resumes without a separate read, and two writers racing on one run collide on the primary key instead of
+ * interleaving silently; the caller retries that.
+ */
+async function insertBatch(db: Db, scope: TraceScope, events: Pending[]): Promise<number> {
+  const params: unknown[] = [scope.tenant, scope.runId];
+  const rows = events.map((event, index) => {
+    params.push(event.at, event.kind, JSON.stringify(event));
+    const p = params.length;
+    return `(${index + 1}, $${p - 2}::timestamptz, $${p - 1}::text, $${p}::jsonb)`;
+  });
+  const result = await db.query<{ first: number | null }>(
+    `WITH base AS (
+       SELECT coalesce(max(seq), 0) AS seq FROM run_events WHERE tenant_id = $1 AND run_id = $2
+     ), inserted AS (
+       INSERT INTO run_events (tenant_id, run_id, seq, at, kind, event)
+       SELECT $1, $2, base.seq + v.i, v.at, v.kind, jsonb_set(v.event, '{seq}', to_jsonb(base.seq + v.i))
+       FROM base, (VALUES ${rows.join(", ")}) AS v (i, at, kind, event)
+       RETURNING seq
+     )
+     SELECT min(seq)::int AS first FROM inserted`,
+    params,
+  );
+  const first = result.rows[0]?.first;
+  if (typeof first !== "number") throw new Error("run_events insert returned no rows");
+  return first;
+}
+
+class BufferedRunTrace implements RunTrace {
+  private buffer: Pending[] = [];
+  /** Flushes of this run run one after another, so seq order follows emit order. */
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly scope: TraceScope,
+    private readonly db: Db,
+    private readonly redactor: Redactor,
+    private readonly batchSize: number,
+    private readonly onEvent: ((event: TraceEvent) => void) | undefined,
+  ) {}
+
+  emit(kind: TraceKind, attributes: Record<string, unknown>, node?: string): void {
+    // Redact now: the buffer, the database and every hook only ever see the redacted copy.
+    const event: Pending = {
+      run_id: this.scope.runId,
+      seq: 0,
+      at: new Date().toISOString(),
+      tenant: this.scope.tenant,
+      release: this.scope.release,
+      kind,
+      ...(node === undefined ? {} : { node }),
+      attributes: this.redactor.redact(attributes ?? {}),
+    };
+    this.buffer.push(event);
+    // A failed automatic flush keeps its events buffered; the next explicit flush retries and reports it.
+    if (this.buffer.length >= this.batchSize) this.flush().catch(() => {});
+  }
+
+  flush(): Promise<void> {
+    const run = () => this.writeBuffered();
+    const flushed = this.chain.then(run, run);
+    this.chain = flushed.catch(() => {});
+    return flushed;
+  }
+
+  async events(): Promise<TraceEvent[]> {
+    await this.flush();
+    return readEvents(this.db, this.scope.tenant, this.scope.runId, 0);
+  }
+
+  get bufferedCount(): number {
+    return this.buffer.length;
+  }
+
+  private async writeBuffered(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, MAX_ROWS_PER_INSERT);
+      let first: number;
+      try {
+        first = await this.insertWithRetry(batch);
+      } catch (error) {
+        this.buffer.unshift(...batch);
+        throw error;
+      }
+      batch.forEach((event, index) => (event.seq = first + index));
+      for (const event of batch) {
+        try {
+          this.onEvent?.(event);
+        } catch {
+          // A sink's failure must not fail the run or lose the stored events.
+        }
+      }
+    }
+  }
+
+  private async insertWithRetry(batch: Pending[]): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await insertBatch(this.db, this.scope, batch);
+      } catch (error) {
+        if (!isUniqueViolation(error) || attempt >= MAX_ATTEMPTS) throw error;
+        // Another process appended to this run at the same instant; the next attempt numbers after its rows.
+        await pause(Math.random() * 5 * attempt);
+      }
+    }
+  }
+}
+
+async function readEvents(db: Db, tenant: string, runId: string, afterSeq: number): Promise<TraceEvent[]> {
+  const result = await db.query<{ event: TraceEvent | string }>(
+    "SELECT event FROM run_events WHERE tenant_id = $1 AND run_id = $2 AND seq > $3 ORDER BY seq",
+    [tenant, runId, afterSeq],
+  );
+  return result.rows.map((row) => (typeof row.event === "string" ? (JSON.parse(row.event) as TraceEvent) : row.event));
+}
+
+/**
+ * Creates the Postgres/PGlite trace store. Each run gets a buffer in this process (`forRun`); `emit` redacts and
+ * buffers synchronously, `flush` appends everything buffered with one multi-row INSERT into `run_events`, and
+ * the database assigns seq 1, 2, 3... per run, continuing after whatever earlier processes stored.
+ *
+ * @example
+ * const traces = createTraceStore(db, { redactor: createRedactor({ fields: ["customer_email"] }) });
+ * const trace = traces.forRun({ tenant: "acme", runId, release: "support@1" });
+ * trace.emit("route.decided", { route: "refund_workflow", reason: "refund keyword" }, "route");
+ * await traces.release(runId); // flushes and forgets the buffer
+ */
+export function createTraceStore(db: Db, options: TraceStoreOptions = {}): TraceStore & {
+  /** Runs with a buffer in this process (for tests and leak checks). */
+  activeRuns(): number;
+} {
+  const redactor = options.redactor ?? createRedactor();
+  const batchSize = options.batchSize ?? 64;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  const runs = new Map<string, BufferedRunTrace>();
+
+  return {
+    forRun(scope) {
+      const existing = runs.get(scope.runId);
+      if (existing) {
+        // Run ids are unique across tenants; a second tenant asking for the same id is a bug, not a new run.
+        if (existing.scope.tenant !== scope.tenant) throw new Error(`run ${scope.runId} is traced for another tenant`);
+        return existing;
+      }
+      const trace = new BufferedRunTrace({ ...scope }, db, redactor, batchSize, options.onEvent);
+      runs.set(scope.runId, trace);
+      return trace;
+    },
+    async release(runId) {
+      const trace = runs.get(runId);
+      if (!trace) return;
+      // Forget the run even when the final flush fails: the error reaches the caller, the Map never grows.
+      runs.delete(runId);
+      await trace.flush();
+    },
+    read(tenant, runId, afterSeq = 0) {
+      return readEvents(db, tenant, runId, afterSeq);
+    },
+    activeRuns: () => runs.size,
+  };
+}
