@@ -169,9 +169,10 @@ describe.each(backends)("trace store on $name", (backend) => {
     });
     const s = scope();
     const trace = traces.forRun(s);
-    for (let i = 0; i < 5; i++) trace.emit("workflow.step", { step: `s${i}`, status: "ok" });
+    for (let i = 0; i < 4; i++) trace.emit("workflow.step", { step: `s${i}`, status: "ok" });
     await fourStored;
     expect((await rawEvents(s)).map((row) => row.seq)).toEqual([1, 2, 3, 4]);
+    trace.emit("workflow.step", { step: "s4", status: "ok" });
     await trace.flush();
     expect(seqs).toEqual([1, 2, 3, 4, 5]);
     await traces.release(s.runId);
@@ -200,8 +201,7 @@ describe.each(backends)("trace store on $name", (backend) => {
 
   it("keeps seq contiguous and unique when two processes append to the same run at once", async () => {
     const s = scope();
-    const left = createTraceStore(store.db, { batchSize: 3 });
-    const right = createTraceStore(store.db, { batchSize: 3 });
+    const writers = ["left", "middle", "right"];
     const writer = async (traces: ReturnType<typeof createTraceStore>, name: string) => {
       const trace = traces.forRun(s);
       for (let i = 0; i < 12; i++) {
@@ -210,15 +210,46 @@ describe.each(backends)("trace store on $name", (backend) => {
       }
       await traces.release(s.runId);
     };
-    await Promise.all([writer(left, "left"), writer(right, "right")]);
-    const stored = await left.read(s.tenant, s.runId);
-    expect(stored.map((event) => event.seq)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
-    for (const name of ["left", "right"]) {
+    // One TraceStore per writer, as separate processes would have; on Postgres they really run concurrently.
+    await Promise.all(writers.map((name) => writer(createTraceStore(store.db, { batchSize: 3 }), name)));
+    const stored = await createTraceStore(store.db).read(s.tenant, s.runId);
+    expect(stored.map((event) => event.seq)).toEqual(Array.from({ length: 36 }, (_, i) => i + 1));
+    for (const name of writers) {
       const own = stored.filter((event) => String(event.attributes.step).startsWith(name));
       expect(own.map((event) => event.attributes.step)).toEqual(Array.from({ length: 12 }, (_, i) => `${name}-${i}`));
     }
     // The seq inside the stored event is the row's seq.
     expect((await rawEvents(s)).every((row) => (JSON.parse(row.event) as TraceEvent).seq === row.seq)).toBe(true);
+  });
+
+  it("retries a seq collision under the run's advisory lock and stays locked for that run", async () => {
+    let injected = 0;
+    let transactions = 0;
+    const colliding = {
+      ...store.db,
+      query: ((text: string, params?: unknown[]) => {
+        if (injected === 0 && text.includes("INSERT INTO run_events")) {
+          injected++;
+          return Promise.reject(Object.assign(new Error("duplicate key"), { code: "23505" }));
+        }
+        return store.db.query(text, params);
+      }) as typeof store.db.query,
+      transaction: ((fn) => {
+        transactions++;
+        return store.db.transaction(fn);
+      }) as typeof store.db.transaction,
+    };
+    const traces = createTraceStore(colliding);
+    const s = scope();
+    const trace = traces.forRun(s);
+    trace.emit("workflow.step", { step: "a", status: "ok" });
+    await trace.flush();
+    trace.emit("workflow.step", { step: "b", status: "ok" });
+    await trace.flush();
+    expect(injected).toBe(1);
+    expect(transactions).toBe(2);
+    expect((await traces.read(s.tenant, s.runId)).map((event) => [event.seq, event.attributes.step])).toEqual([[1, "a"], [2, "b"]]);
+    await traces.release(s.runId);
   });
 
   it("read is tenant-scoped and resumes after a seq", async () => {

@@ -53,9 +53,11 @@ export function createApprovalNode(getDeps: DepsProvider) {
       reason: target.reason,
       requested_by: target.requested_by,
     };
+    const kit = await nodeKit(getDeps, state, "approval");
+    // Stored before the run stops, so the trace is complete while it waits (a no-op on the resumed re-run).
+    await kit.trace.flush();
     const raw: unknown = interrupt(request);
 
-    const kit = await nodeKit(getDeps, state, "approval");
     const resume = ApprovalResume.safeParse(raw);
     const entry = (resume.success ? state.approvals[resume.data.approval_id] : undefined) ?? target;
     let row = await getApproval(kit.deps.db, state.tenant, entry.approval_id);

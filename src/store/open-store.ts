@@ -1,3 +1,4 @@
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
 import type { Db } from "./db.js";
@@ -19,7 +20,8 @@ export interface StoreOptions {
 
 export interface Store {
   db: Db;
-  checkpointer: PostgresSaver;
+  /** `PostgresSaver` on both backends; any saver works (the benchmark swaps in `MemorySaver`). */
+  checkpointer: BaseCheckpointSaver;
   close(): Promise<void>;
 }
 

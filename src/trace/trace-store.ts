@@ -1,4 +1,4 @@
-import type { Db } from "../store/db.js";
+import type { Db, Queryable } from "../store/db.js";
 import { createRedactor, type Redactor } from "./redact.js";
 import type { RunTrace, TraceEvent, TraceKind, TraceScope, TraceStore } from "./types.js";
 
@@ -18,7 +18,7 @@ export interface TraceStoreOptions {
 /** Rows per INSERT: 4 parameters a row stays far below Postgres' 65,535-parameter limit. */
 const MAX_ROWS_PER_INSERT = 1000;
 /** Attempts when another process appends to the same run at the same moment (unique violation on seq). */
-const MAX_ATTEMPTS = 6;
+const MAX_ATTEMPTS = 8;
 const UNIQUE_VIOLATION = "23505";
 
 /** Buffered events carry seq 0 until the database numbers them. */
@@ -36,7 +36,7 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * resumes without a separate read, and two writers racing on one run collide on the primary key instead of
  * interleaving silently; the caller retries that.
  */
-async function insertBatch(db: Db, scope: TraceScope, events: Pending[]): Promise<number> {
+async function insertBatch(db: Queryable, scope: TraceScope, events: Pending[]): Promise<number> {
   const params: unknown[] = [scope.tenant, scope.runId];
   const rows = events.map((event, index) => {
     params.push(event.at, event.kind, JSON.stringify(event));
@@ -64,6 +64,8 @@ class BufferedRunTrace implements RunTrace {
   private buffer: Pending[] = [];
   /** Flushes of this run run one after another, so seq order follows emit order. */
   private chain: Promise<void> = Promise.resolve();
+  /** Set after a seq collision: appends then serialise on an advisory lock (see `insertWithRetry`). */
+  private contended = false;
 
   constructor(
     readonly scope: TraceScope,
@@ -127,14 +129,25 @@ class BufferedRunTrace implements RunTrace {
     }
   }
 
+  /**
+   * One statement in the common case. Once this run has collided with another writer (two processes resuming
+   * it at once), every later append takes a transaction-scoped advisory lock on the run first: the writers then
+   * queue instead of colliding again, and each INSERT's fresh snapshot sees the rows of the writer before it.
+   */
   private async insertWithRetry(batch: Pending[]): Promise<number> {
+    const { tenant, runId } = this.scope;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await insertBatch(this.db, this.scope, batch);
+        if (!this.contended) return await insertBatch(this.db, this.scope, batch);
+        return await this.db.transaction(async (tx) => {
+          await tx.query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", [tenant, runId]);
+          return insertBatch(tx, this.scope, batch);
+        });
       } catch (error) {
         if (!isUniqueViolation(error) || attempt >= MAX_ATTEMPTS) throw error;
-        // Another process appended to this run at the same instant; the next attempt numbers after its rows.
-        await pause(Math.random() * 5 * attempt);
+        this.contended = true;
+        // A writer that has not collided yet appends without the lock and can win once more; back off a little.
+        await pause(Math.random() * Math.min(50, 2 ** attempt));
       }
     }
   }

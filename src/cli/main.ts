@@ -1,0 +1,42 @@
+import { parseArgs } from "node:util";
+import { isWardenError } from "../errors.js";
+import { runDemo } from "./demo.js";
+import { runMigrate } from "./migrate.js";
+
+const USAGE = `warden <command>
+
+Commands:
+  demo [--json]   run the seed's three scenarios on embedded PGlite with the offline model
+  migrate         apply database migrations (DATABASE_URL, or the PGlite data dir) and seed an empty database
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "demo": {
+      const { values } = parseArgs({ args: rest, options: { json: { type: "boolean", default: false } } });
+      await runDemo({ json: values.json ?? false });
+      return 0;
+    }
+    case "migrate":
+      await runMigrate();
+      return 0;
+    case undefined:
+    case "help":
+    case "--help":
+      process.stdout.write(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (isWardenError(error)) process.stderr.write(`error ${error.code}: ${error.message}\n`);
+    else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

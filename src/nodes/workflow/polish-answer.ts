@@ -1,0 +1,34 @@
+import { HumanMessage, SystemMessage, type AIMessage } from "@langchain/core/messages";
+import { modelRequestName, modelSystemName } from "../../model/model-identity.js";
+import { messageText } from "../agent.js";
+import type { NodeKit } from "../node-kit.js";
+
+export const POLISH_INSTRUCTIONS =
+  "Rewrite the customer reply inside <draft> so it reads naturally. Keep every fact, amount, id and decision " +
+  "exactly as written; add nothing. Return only the reply.";
+
+/**
+ * The workflow decides everything deterministically; the model only words the final reply (no tools bound).
+ * An empty or failed model reply falls back to the template draft: wording must never block a refund answer.
+ */
+export async function polishAnswer(kit: NodeKit, draft: string): Promise<string> {
+  const started = performance.now();
+  const model = kit.loaded.model;
+  let reply: AIMessage | undefined;
+  try {
+    reply = (await model.invoke([new SystemMessage(POLISH_INSTRUCTIONS), new HumanMessage(`<draft>\n${draft}\n</draft>`)])) as AIMessage;
+  } catch {
+    reply = undefined;
+  }
+  kit.emit("model.call", {
+    "gen_ai.system": modelSystemName(model),
+    "gen_ai.request.model": modelRequestName(model),
+    "gen_ai.usage.input_tokens": reply?.usage_metadata?.input_tokens ?? 0,
+    "gen_ai.usage.output_tokens": reply?.usage_metadata?.output_tokens ?? 0,
+    latency_ms: Math.round(performance.now() - started),
+    tool_calls: [],
+    "gen_ai.response.finish_reasons": [reply ? "stop" : "error"],
+  });
+  const text = reply ? messageText(reply).trim() : "";
+  return text.length > 0 ? text : draft;
+}
