@@ -94,7 +94,7 @@ describe("OfflineChatModel", () => {
     const first = replies[0]!;
     expect(first.tool_calls?.map(({ name, args }) => ({ name, args }))).toEqual([
       { name: "lookup_order", args: { order_id: "A-1001" } },
-      { name: "read_policy", args: { topic: "refunds" } },
+      { name: "read_policy", args: {} },
     ]);
     const answer = finalText(replies);
     expect(answer).toContain("A-1001");

@@ -140,6 +140,15 @@ describe.each(backends)("trace store on $name", (backend) => {
     await traces.release(s.runId);
   });
 
+  it("stores a NUL character as U+FFFD instead of failing the batch", async () => {
+    const traces = createTraceStore(store.db);
+    const s = scope();
+    const trace = traces.forRun(s);
+    trace.emit("workflow.step", { step: "parse", status: "ok", detail: "bytes a\u0000b" });
+    expect((await trace.events()).map((event) => event.attributes.detail)).toEqual(["bytes a\uFFFDb"]);
+    await traces.release(s.runId);
+  });
+
   it("buffers emits and writes ten events with one INSERT, numbered 1..10 with their node", async () => {
     const traces = createTraceStore(store.db);
     const s = scope();

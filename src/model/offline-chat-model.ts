@@ -9,6 +9,8 @@ import { readTurn, type Turn } from "./offline-turn.js";
 /** The name the offline model reports when none is given (`gen_ai.request.model`). */
 export const OFFLINE_MODEL_NAME = "warden-offline-1";
 
+const DRAFT_BLOCK = /<draft>([\s\S]*)<\/draft>/;
+
 /**
  * `call_<n>_<hash>`: n counts tool calls across the whole conversation (unique within a thread), the hash
  * binds the id to the goal and the call (so two runs of the same conversation get the same ids, and
@@ -48,6 +50,9 @@ export class OfflineChatModel extends LocalChatModel {
 
   protected respond(messages: BaseMessage[], tools: BoundToolInfo[]): AIMessage {
     const turn = readTurn(messages);
+    // Asked to word a drafted reply (the workflow's last step): keep it verbatim, the facts are already right.
+    const draft = DRAFT_BLOCK.exec(turn.goal)?.[1];
+    if (tools.length === 0 && draft !== undefined) return new AIMessage({ content: draft.trim() });
     const bound = new Set(tools.map((tool) => tool.name));
     const planned = planToolCalls(turn, bound);
     if (planned.length === 0) return new AIMessage({ content: composeAnswer(turn, bound) });

@@ -41,7 +41,7 @@ export function readOrderFacts(orderId: string, data: unknown): OrderFacts {
       : typeof order.total_cents === "number"
         ? formatMoney(order.total_cents / 100, currency)
         : undefined;
-  const days = order.delivered_days_ago ?? order.days_since_delivery;
+  const days = order.delivered_days_ago ?? order.age_days ?? order.days_since_delivery;
   const email = order.customer_email ?? order.email;
   return {
     orderId: typeof order.order_id === "string" ? order.order_id : orderId,
@@ -70,7 +70,8 @@ export function describeOrder(order: OrderFacts): string {
 }
 
 function firstSentence(text: string): string {
-  const flat = text.replace(/\s+/g, " ").replace(/^#+\s*/, "").trim();
+  // Markdown headings are titles, not statements: skip them.
+  const flat = text.replace(/^#+ .*$/gm, "").replace(/\s+/g, " ").trim();
   const end = flat.search(/[.!?](\s|$)/);
   const sentence = end === -1 ? flat : flat.slice(0, end + 1);
   return sentence.length > 240 ? `${sentence.slice(0, 237)}...` : sentence;

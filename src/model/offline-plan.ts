@@ -26,7 +26,7 @@ export function planToolCalls(turn: Turn, boundTools: ReadonlySet<string>): Plan
     }
   }
   if (usable("read_policy") && asksAboutRefundPolicy(turn.goal) && !called("read_policy")) {
-    lookups.push({ name: "read_policy", args: { topic: "refunds" } });
+    lookups.push({ name: "read_policy", args: {} });
   }
   if (lookups.length > 0) return lookups;
 

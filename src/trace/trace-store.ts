@@ -15,7 +15,7 @@ export interface TraceStoreOptions {
   onEvent?: (event: TraceEvent) => void;
 }
 
-/** Rows per INSERT: 4 parameters a row stays far below Postgres' 65,535-parameter limit. */
+/** Rows per INSERT: at 3 parameters a row this stays far below Postgres' 65,535-parameter limit. */
 const MAX_ROWS_PER_INSERT = 1000;
 /** Attempts when another process appends to the same run at the same moment (unique violation on seq). */
 const MAX_ATTEMPTS = 8;
@@ -28,6 +28,13 @@ function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION;
 }
 
+/**
+ * jsonb rejects the NUL character (`\u0000`), and one such string would fail its whole batch on every retry,
+ * blocking the run's trace. It becomes U+FFFD, the replacement character.
+ */
+const withoutNul = (_key: string, value: unknown): unknown =>
+  typeof value === "string" && value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
+
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -39,7 +46,7 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 async function insertBatch(db: Queryable, scope: TraceScope, events: Pending[]): Promise<number> {
   const params: unknown[] = [scope.tenant, scope.runId];
   const rows = events.map((event, index) => {
-    params.push(event.at, event.kind, JSON.stringify(event));
+    params.push(event.at, event.kind, JSON.stringify(event, withoutNul));
     const p = params.length;
     return `(${index + 1}, $${p - 2}::timestamptz, $${p - 1}::text, $${p}::jsonb)`;
   });

@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isWardenError } from "../src/errors.js";
+import type { Runtime } from "../src/runtime/create-runtime.js";
+import type { Store } from "../src/store/open-store.js";
+import { backends } from "./helpers/backends.js";
+import { addOrder, approver, refundGoal, refundsFor, requester, runtimeOn } from "./helpers/runtime.js";
+
+async function expectCode(promise: Promise<unknown>, code: string) {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(isWardenError(error) ? error.code : error).toBe(code);
+}
+
+describe.each(backends)("refund workflow on $name", (backend) => {
+  let store: Store;
+  let runtime: Runtime;
+
+  beforeAll(async () => {
+    store = await backend.open();
+    runtime = await runtimeOn(store);
+  });
+  afterAll(async () => {
+    await runtime.close();
+    await store.close();
+  });
+
+  it("stops an allowed refund for approval, and a second person's approval issues it exactly once", async () => {
+    const orderId = await addOrder(store.db, { total: 42 });
+    const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+    expect(waiting.route).toBe("refund_workflow");
+    expect(waiting.status).toBe("waiting_approval");
+    expect(waiting.pending_approvals).toHaveLength(1);
+    const pending = waiting.pending_approvals[0]!;
+    expect(pending).toMatchObject({ tool: "issue_refund", rule: "refund-requires-approval", args: { order_id: orderId, amount: 42 } });
+    expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
+
+    const state = await runtime.graph.getState({ configurable: { thread_id: waiting.thread_id } }, { subgraphs: true });
+    const interrupts = state.tasks.flatMap((task) => [...task.interrupts, ...(task.state && "tasks" in task.state ? task.state.tasks.flatMap((t) => t.interrupts) : [])]);
+    expect(interrupts[0]?.value).toMatchObject({
+      approval_id: pending.approval_id,
+      tool: "issue_refund",
+      args_hash: pending.args_hash,
+      rule: "refund-requires-approval",
+      requested_by: "alice",
+    });
+
+    const done = await runtime.decide({ ...approver, approvalId: pending.approval_id, decision: "approve", argsHash: pending.args_hash });
+    expect(done.status).toBe("completed");
+    expect(done.answer).toContain(orderId);
+    expect(done.effects).toEqual([expect.objectContaining({ tool: "issue_refund", status: "completed" })]);
+    const refunds = await refundsFor(store.db, "acme", orderId);
+    expect(refunds).toHaveLength(1);
+    expect(refunds[0]).toMatchObject({ amount_cents: 4200, idempotency_key: done.effects[0]!.effect_id });
+  });
+
+  it("records workflow, model, tool, policy, approval and evaluator events for a refund run, in order", async () => {
+    const orderId = await addOrder(store.db);
+    const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+    const done = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
+    const events = await runtime.getTrace("acme", done.run_id);
+    const kinds = new Set(events.map((event) => event.kind));
+    for (const kind of ["run.started", "route.decided", "workflow.step", "model.call", "tool.call", "policy.decision", "approval.requested", "approval.resolved", "eval.result", "run.finished"]) {
+      expect(kinds, kind).toContain(kind);
+    }
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    const refundCall = events.find((event) => event.kind === "tool.call" && event.attributes["gen_ai.tool.name"] === "issue_refund")!;
+    const approved = events.find((event) => event.kind === "approval.resolved")!;
+    expect(approved.seq).toBeLessThan(refundCall.seq);
+    expect(refundCall.attributes).toMatchObject({ status: "ok", side_effect: "irreversible", origin: "workflow" });
+    expect(events.every((event) => event.tenant === "acme" && event.release === "support@1")).toBe(true);
+    const verdict = events.find((event) => event.kind === "eval.result" && event.attributes.evaluator === "run_verdict");
+    expect(verdict?.attributes.pass).toBe(true);
+    // The customer's email came back from lookup_order; the stored trace holds it redacted.
+    expect(JSON.stringify(events)).not.toContain("casey@example.com");
+  });
+
+  it("denies a refund over the tenant's cap: drafts an explanation, asks nobody, refunds nothing", async () => {
+    const orderId = await addOrder(store.db, { total: 900 });
+    const record = await runtime.start({ ...requester, goal: "Please refund this order.", context: { order_id: orderId, amount: 600 } });
+    expect(record.status).toBe("denied");
+    expect(record.pending_approvals).toEqual([]);
+    expect(record.answer).toMatch(/cannot|not able|unable/i);
+    expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
+    const events = await runtime.getTrace("acme", record.run_id);
+    const eligibility = events.find((event) => event.kind === "policy.decision" && event.attributes["gen_ai.tool.name"] === "issue_refund");
+    expect(eligibility?.attributes).toMatchObject({ effect: "deny", rule: "refund-over-tenant-cap", proposed_by: "workflow" });
+    expect(events.some((event) => event.kind === "approval.requested")).toBe(false);
+  });
+
+  it("denies a refund of an order delivered more than 30 days ago", async () => {
+    const orderId = await addOrder(store.db, { total: 120, daysAgo: 45 });
+    const record = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+    expect(record.status).toBe("denied");
+    const events = await runtime.getTrace("acme", record.run_id);
+    expect(events.some((event) => event.kind === "policy.decision" && event.attributes.rule === "refund-window")).toBe(true);
+    expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
+  });
+
+  it("a rejected approval ends the run denied with no refund", async () => {
+    const orderId = await addOrder(store.db);
+    const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+    const done = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "reject", comment: "photo missing" });
+    expect(done.status).toBe("denied");
+    expect(done.answer).toContain("photo missing");
+    expect(done.effects).toEqual([]);
+    expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
+  });
+
+  it("refuses an approver without the approver role, the requester, and a mismatched hash; the run keeps waiting", async () => {
+    const orderId = await addOrder(store.db);
+    const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+    const approvalId = waiting.pending_approvals[0]!.approval_id;
+    await expectCode(runtime.decide({ tenant: "acme", approvalId, decision: "approve", approver: "carol", roles: ["requester"] }), "APPROVAL_FORBIDDEN");
+    await expectCode(runtime.decide({ tenant: "acme", approvalId, decision: "approve", approver: "alice", roles: ["requester", "approver"] }), "APPROVAL_FORBIDDEN");
+    await expectCode(runtime.decide({ ...approver, approvalId, decision: "approve", argsHash: "sha256:0000" }), "APPROVAL_MISMATCH");
+    await expectCode(runtime.decide({ tenant: "globex", approver: "bob", roles: ["approver"], approvalId, decision: "approve" }), "APPROVAL_NOT_FOUND");
+    const still = await runtime.getRun("acme", waiting.run_id);
+    expect(still.status).toBe("waiting_approval");
+    expect(still.pending_approvals).toHaveLength(1);
+    expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
+
+    const done = await runtime.decide({ ...approver, approvalId, decision: "approve" });
+    expect(done.status).toBe("completed");
+    await expectCode(runtime.decide({ tenant: "acme", approver: "dave", roles: ["approver"], approvalId, decision: "reject" }), "APPROVAL_CONFLICT");
+    expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);
+  });
+
+  it("two approvers racing on one approval: exactly one wins and one refund is issued", async () => {
+    const orderId = await addOrder(store.db);
+    const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+    const approvalId = waiting.pending_approvals[0]!.approval_id;
+    const results = await Promise.allSettled([
+      runtime.decide({ tenant: "acme", approver: "bob", roles: ["approver"], approvalId, decision: "approve" }),
+      runtime.decide({ tenant: "acme", approver: "dave", roles: ["approver"], approvalId, decision: "approve" }),
+    ]);
+    const won = results.filter((result) => result.status === "fulfilled");
+    const lost = results.filter((result) => result.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(isWardenError((lost[0] as PromiseRejectedResult).reason, "APPROVAL_CONFLICT")).toBe(true);
+    expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);
+  });
+
+  it("escalates a refund request without an order id instead of guessing", async () => {
+    const record = await runtime.start({ ...requester, goal: "Refund my order please", context: { order_id: "nonsense" } });
+    expect(record.status).toBe("escalated");
+    expect(record.effects).toEqual([]);
+  });
+
+  it("another tenant's order is not found: the refund escalates and nothing is refunded", async () => {
+    const record = await runtime.start({ tenant: "globex", actor: "gina", roles: ["requester"], goal: "Refund order A-1001, broken." });
+    expect(record.status).toBe("escalated");
+    expect(await refundsFor(store.db, "acme", "A-1001")).toHaveLength(0);
+    await expectCode(runtime.getRun("acme", record.run_id), "RUN_NOT_FOUND");
+  });
+
+  it("rejects an invalid envelope and an unknown release with typed errors before storing a run", async () => {
+    await expectCode(runtime.start({ ...requester, goal: "" }), "ENVELOPE_INVALID");
+    await expectCode(runtime.start({ ...requester, goal: "hi", release: "nope@9" }), "RELEASE_NOT_FOUND");
+  });
+});
