@@ -47,6 +47,11 @@ export interface Runtime {
   readonly graph: ReturnType<typeof compile>;
   start(envelope: RunEnvelope): Promise<RunRecord>;
   decide(input: ApprovalDecisionInput): Promise<RunRecord>;
+  /**
+   * Re-runs a failed run from its last checkpoint (after a crash or an infrastructure error). Steps that had
+   * already caused an effect replay it from the effect ledger instead of repeating it.
+   */
+  recover(tenant: string, runId: string): Promise<RunRecord>;
   getRun(tenant: string, runId: string): Promise<RunRecord>;
   getTrace(tenant: string, runId: string, afterSeq?: number): Promise<TraceEvent[]>;
   close(): Promise<void>;
@@ -171,6 +176,15 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
         args_hash: approval.args_hash,
       };
       return drive(input.tenant, run.run_id, run.thread_id, run.release_id, new Command({ resume }));
+    },
+
+    async recover(tenant, runId) {
+      const run = await getRun(store.db, tenant, runId);
+      if (!run) throw new WardenError("RUN_NOT_FOUND", `Run ${runId} was not found.`);
+      if (run.status !== "failed") throw new WardenError("RUN_NOT_FAILED", `Run ${runId} is ${run.status}, not failed.`);
+      await updateRun(store.db, tenant, runId, { status: "running" });
+      // A null input resumes the thread from its last checkpoint: LangGraph re-runs the step that failed.
+      return drive(tenant, runId, run.thread_id, run.release_id, null);
     },
 
     getRun: (tenant, runId) => loadRunRecord(store.db, tenant, runId),

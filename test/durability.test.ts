@@ -1,0 +1,176 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "@langchain/langgraph";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isWardenError } from "../src/errors.js";
+import type { Runtime } from "../src/runtime/create-runtime.js";
+import { openStore, type Store } from "../src/store/open-store.js";
+import { backends, type Backend } from "./helpers/backends.js";
+import { addOrder, approver, refundGoal, refundsFor, requester, runtimeOn } from "./helpers/runtime.js";
+
+/** A store that can be closed and opened again on the same database, as a restarted process would. */
+async function durableStore(backend: Backend): Promise<{ first: Store; reopen(): Promise<Store>; cleanup(): Promise<void> }> {
+  if (backend.name === "pglite") {
+    const dir = mkdtempSync(join(tmpdir(), "warden-durable-"));
+    return {
+      first: await openStore({ dataDir: dir }),
+      reopen: () => openStore({ dataDir: dir }),
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const first = await backend.open();
+  return { first, reopen: () => backend.reopen(first), cleanup: () => first.close() };
+}
+
+/** Makes the next `issue_refund` execution "crash" right after it returns, before the node's checkpoint. */
+function crashAfterRefund(runtime: Runtime): void {
+  const executor = runtime.deps.executor;
+  const original = executor.execute.bind(executor);
+  let crashed = false;
+  executor.execute = async (call, scope) => {
+    const result = await original(call, scope);
+    if (call.name === "issue_refund" && !crashed) {
+      crashed = true;
+      throw new Error("simulated crash after the payment provider answered");
+    }
+    return result;
+  };
+}
+
+describe.each(backends)("durability on $name", (backend) => {
+  it("a run waiting for approval survives throwing away the runtime and its pool; a new one approves it once", async () => {
+    const durable = await durableStore(backend);
+    const orderId = await addOrder(durable.first.db);
+    const firstRuntime = await runtimeOn(durable.first);
+    const waiting = await firstRuntime.start({ ...requester, goal: refundGoal(orderId) });
+    expect(waiting.status).toBe("waiting_approval");
+    await firstRuntime.close();
+    await durable.first.close();
+
+    const second = await durable.reopen();
+    try {
+      const runtime = await runtimeOn(second);
+      const done = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
+      expect(done.status).toBe("completed");
+      expect(await refundsFor(second.db, "acme", orderId)).toHaveLength(1);
+    } finally {
+      await second.close();
+      await durable.cleanup();
+    }
+  });
+
+  describe("re-execution", () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await backend.open();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    it("a refund step re-run after a crash (effect done, checkpoint not written) does not refund again", async () => {
+      const orderId = await addOrder(store.db);
+      const runtime = await runtimeOn(store);
+      crashAfterRefund(runtime);
+      const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+      const crashed = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
+      expect(crashed.status).toBe("failed");
+      expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);
+
+      const restarted = await runtimeOn(store);
+      const recovered = await restarted.recover("acme", crashed.run_id);
+      expect(recovered.status).toBe("completed");
+      const refunds = await refundsFor(store.db, "acme", orderId);
+      expect(refunds).toHaveLength(1);
+      const events = await restarted.getTrace("acme", crashed.run_id);
+      const calls = events.filter((event) => event.kind === "tool.call" && event.attributes["gen_ai.tool.name"] === "issue_refund");
+      expect(calls.map((event) => event.attributes.status)).toEqual(["ok", "replayed"]);
+    });
+
+    it("a crash between the provider's answer and the ledger's record re-sends the same idempotency key: still one refund", async () => {
+      const orderId = await addOrder(store.db);
+      const runtime = await runtimeOn(store);
+      crashAfterRefund(runtime);
+      // The ledger's "completed" write is lost too: the row stays "started".
+      const query = store.db.query.bind(store.db);
+      let dropped = false;
+      store.db.query = (async (text: string, params?: unknown[]) => {
+        if (!dropped && /UPDATE\s+tool_effects/i.test(text) && /completed/.test(text)) {
+          dropped = true;
+          throw new Error("connection lost");
+        }
+        return query(text, params);
+      }) as typeof store.db.query;
+      try {
+        const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+        const crashed = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
+        expect(crashed.status).toBe("failed");
+        expect(dropped).toBe(true);
+      } finally {
+        store.db.query = query;
+      }
+      const recovered = await (await runtimeOn(store)).recover("acme", (await store.db.query<{ run_id: string }>(
+        "SELECT run_id FROM runs WHERE tenant_id = 'acme' AND status = 'failed' ORDER BY created_at DESC LIMIT 1",
+      )).rows[0]!.run_id);
+      expect(recovered.status).toBe("completed");
+      expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);
+    });
+
+    it("two concurrent Command resumes of one approval (bypassing the API) still issue one refund", async () => {
+      const orderId = await addOrder(store.db);
+      const runtime = await runtimeOn(store);
+      const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+      const pending = waiting.pending_approvals[0]!;
+      const config = { configurable: { thread_id: waiting.thread_id } };
+      const resume = (who: string) => new Command({ resume: { approval_id: pending.approval_id, decision: "approve", approver: who } });
+      const results = await Promise.allSettled([runtime.graph.invoke(resume("bob"), config), runtime.graph.invoke(resume("dave"), config)]);
+      expect(results.some((result) => result.status === "fulfilled")).toBe(true);
+      expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);
+      const { rows } = await store.db.query<{ status: string; decided_by: string }>(
+        "SELECT status, decided_by FROM approvals WHERE tenant_id = 'acme' AND approval_id = $1",
+        [pending.approval_id],
+      );
+      expect(rows[0]?.status).toBe("approved");
+    });
+
+    it("recover refuses a run that has not failed", async () => {
+      const runtime = await runtimeOn(store);
+      const record = await runtime.start({ ...requester, goal: "Where is my order A-1001?" });
+      const error = await runtime.recover("acme", record.run_id).catch((caught: unknown) => caught);
+      expect(isWardenError(error, "RUN_NOT_FAILED")).toBe(true);
+    });
+  });
+});
+
+describe("embedded PGlite data directory", () => {
+  it("a second process opening a data directory in use gets STORE_LOCKED instead of a corrupted database", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "warden-lock-"));
+    const store = await openStore({ dataDir: dir });
+    try {
+      const script = `import { openStore } from ${JSON.stringify(join(process.cwd(), "src/store/open-store.ts"))};
+        try { await openStore({ dataDir: ${JSON.stringify(dir)} }); console.log("opened"); process.exit(0); }
+        catch (error) { console.log(error.code); process.exit(3); }`;
+      const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+      expect(child.stdout.trim()).toBe("STORE_LOCKED");
+      expect(child.status).toBe(3);
+      // The holder still works.
+      const { rows } = await store.db.query<{ n: number }>("SELECT count(*)::int AS n FROM orders");
+      expect(rows[0]!.n).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a lock left by a dead process is taken over", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "warden-stale-"));
+    const { writeFileSync, mkdirSync } = await import("node:fs");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "warden.lock"), "999999999");
+    const store = await openStore({ dataDir: dir, seed: false });
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
