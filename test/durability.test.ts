@@ -20,8 +20,10 @@ async function durableStore(backend: Backend): Promise<{ first: Store; reopen():
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const first = await backend.open();
-  return { first, reopen: () => backend.reopen(first), cleanup: () => first.close() };
+  const opened = await backend.open();
+  // Closing the first store must only close its pool: the backend's own close() also drops the test schema.
+  const first: Store = { ...opened, close: () => opened.db.close() };
+  return { first, reopen: () => backend.reopen(first), cleanup: () => opened.close() };
 }
 
 /** Makes the next `issue_refund` execution "crash" right after it returns, before the node's checkpoint. */
@@ -124,7 +126,8 @@ describe.each(backends)("durability on $name", (backend) => {
       const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
       const pending = waiting.pending_approvals[0]!;
       const config = { configurable: { thread_id: waiting.thread_id } };
-      const resume = (who: string) => new Command({ resume: { approval_id: pending.approval_id, decision: "approve", approver: who } });
+      type GraphInput = Parameters<typeof runtime.graph.invoke>[0];
+      const resume = (who: string) => new Command({ resume: { approval_id: pending.approval_id, decision: "approve", approver: who } }) as GraphInput;
       const results = await Promise.allSettled([runtime.graph.invoke(resume("bob"), config), runtime.graph.invoke(resume("dave"), config)]);
       expect(results.some((result) => result.status === "fulfilled")).toBe(true);
       expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);

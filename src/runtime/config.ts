@@ -17,7 +17,6 @@ export const ConfigSchema = z.object({
   ),
   OPENAI_API_KEY: optional(),
   OPENAI_BASE_URL: optional(),
-  LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
