@@ -43,14 +43,16 @@ export async function createOrderPool(db: Queryable, count: number): Promise<Ord
 
 /**
  * One governed run: the requester asks for a refund, the run stops for approval, a second person approves, the
- * run completes. Throws on any other outcome, so a failing run cannot pass for a fast one.
+ * run completes. Throws on any other outcome, so a failing run cannot pass for a fast one. `afterStart` runs
+ * between the two halves (the SQL profile splits its tally there).
  */
-export async function runGovernedOnce(runtime: Runtime, orderId: string): Promise<void> {
+export async function runGovernedOnce(runtime: Runtime, orderId: string, afterStart?: () => void): Promise<void> {
   const waiting = await runtime.start({ tenant: "acme", actor: "alice", roles: ["requester"], goal: `Refund order ${orderId}, it arrived broken.` });
   const approval = waiting.pending_approvals[0];
   if (waiting.status !== "waiting_approval" || waiting.pending_approvals.length !== 1 || !approval) {
     throw new Error(`governed run for ${orderId} ended ${waiting.status} instead of waiting_approval (${JSON.stringify(waiting.error ?? waiting.answer)})`);
   }
+  afterStart?.();
   const done = await runtime.decide({ tenant: "acme", approvalId: approval.approval_id, decision: "approve", approver: "bob", roles: ["approver"] });
   if (done.status !== "completed") {
     throw new Error(`governed run for ${orderId} ended ${done.status} instead of completed (${JSON.stringify(done.error ?? done.answer)})`);

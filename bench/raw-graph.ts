@@ -13,7 +13,7 @@ const RawState = Annotation.Root({
   order_id: Annotation<string>(),
   /** Each node bumps it, so every superstep writes one channel (like a governed node writes its update). */
   steps: Annotation<number>(),
-  route: Annotation<string>(),
+  routed_to: Annotation<string>(),
   approved: Annotation<boolean>(),
   answer: Annotation<string>(),
 });
@@ -51,14 +51,14 @@ function buildRawWorkflow() {
 export function buildRawGraph(checkpointer: BaseCheckpointSaver) {
   return new StateGraph(RawState)
     .addNode("intake", step)
-    .addNode("route", (state: RawState) => ({ ...step(state), route: "refund_workflow" }))
+    .addNode("route", (state: RawState) => ({ ...step(state), routed_to: "refund_workflow" }))
     .addNode("refund_workflow", buildRawWorkflow().compile())
     .addNode("support_agent", step) // never taken; present so routing has the governed graph's two branches
     .addNode("answer_check", step)
     .addNode("evaluate", step)
     .addEdge(START, "intake")
     .addEdge("intake", "route")
-    .addConditionalEdges("route", (state: RawState) => (state.route === "refund_workflow" ? "refund_workflow" : "support_agent"), [
+    .addConditionalEdges("route", (state: RawState) => (state.routed_to === "refund_workflow" ? "refund_workflow" : "support_agent"), [
       "refund_workflow",
       "support_agent",
     ])
@@ -81,12 +81,13 @@ const RAW_STEPS = 12;
  * One raw run: start until the interrupt, then resume it on the same thread. Throws unless the run really
  * stopped at the approval and then finished, so a broken baseline cannot pass for a fast one.
  */
-export async function runRawOnce(graph: RawGraph, orderId: string, durability: Durability): Promise<void> {
+export async function runRawOnce(graph: RawGraph, orderId: string, durability: Durability, afterStart?: () => void): Promise<void> {
   const config = { configurable: { thread_id: randomUUID() }, durability };
   const first = (await graph.invoke({ order_id: orderId, steps: 0 }, config)) as RawState & { __interrupt__?: unknown[] };
   if (!Array.isArray(first.__interrupt__) || first.__interrupt__.length !== 1) {
     throw new Error(`raw run for ${orderId} did not stop at the approval interrupt`);
   }
+  afterStart?.();
   const done = (await graph.invoke(new Command({ resume: { decision: "approve", approver: "bob" } }), config)) as RawState;
   if (done.answer !== `refund issued for ${orderId}` || done.steps !== RAW_STEPS) {
     throw new Error(`raw run for ${orderId} did not complete (answer ${JSON.stringify(done.answer)}, steps ${done.steps})`);

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   APPROVAL_FORBIDDEN: "The approver lacks the approver role or is the requester (four-eyes).",
   RUN_NOT_FOUND: "No such run (or it belongs to another tenant).",
   RUN_NOT_WAITING: "The run is not waiting for an approval.",
+  THREAD_NOT_FOUND: "No such thread (or it belongs to another tenant).",
   RUN_NOT_FAILED: "Only a failed run can be recovered.",
   THREAD_BUSY: "Another run on this thread is still running or waiting for an approval.",
   STORE_LOCKED: "The embedded database directory is in use by another process.",

@@ -3,17 +3,22 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { Command } from "@langchain/langgraph";
 import type { GraphDeps } from "../graph/deps.js";
 import { buildRuntimeGraph } from "../graph/runtime.js";
-import type { State } from "../graph/state.js";
-import { isWardenError, WardenError } from "../errors.js";
-import { decideApproval, getApproval } from "../store/approvals.js";
+import { WardenError } from "../errors.js";
+import { decideApproval, listApprovals, type ApprovalRow } from "../store/approvals.js";
 import { openStore, type Store } from "../store/open-store.js";
-import { getRun, insertRun, updateRun } from "../store/runs.js";
+import { getRun, insertRun, isUniqueViolation, updateRun } from "../store/runs.js";
 import type { ToolDefinition } from "../tools/types.js";
 import type { TraceEvent } from "../trace/types.js";
 import { loadConfig, type Config } from "./config.js";
 import { createGraphDeps } from "./create-graph-deps.js";
+import { applyApprovalDecision, type ApprovalDecisionInput } from "./decide-approval.js";
+import { driveRun, type DrivableGraph, type RunTarget } from "./drive-run.js";
 import { parseEnvelope, type RunEnvelope } from "./envelope.js";
+import { createRunEventHub } from "./run-events.js";
 import { loadRunRecord, type RunRecord } from "./run-record.js";
+import { assertThreadOfTenant, toThreadState, type ThreadState } from "./thread-state.js";
+
+export type { ApprovalDecisionInput } from "./decide-approval.js";
 
 export interface RuntimeOptions {
   /** An open store (tests, or to share one between runtimes); otherwise opened from config and owned. */
@@ -24,19 +29,11 @@ export interface RuntimeOptions {
   root?: string;
   /** LangGraph checkpoint durability; "async" (default) writes each step's checkpoint without blocking it. */
   durability?: "sync" | "async" | "exit";
-  onTraceEvent?: (event: TraceEvent) => void;
 }
 
-export interface ApprovalDecisionInput {
-  tenant: string;
-  approvalId: string;
-  decision: "approve" | "reject";
-  approver: string;
-  /** The approver's roles (from their API key): `approver` is required. */
-  roles: string[];
-  comment?: string;
-  /** Hash of the arguments the approver reviewed; when given it must match. */
-  argsHash?: string;
+export interface RunOptions {
+  /** Receives this run's trace events (already stored and redacted) while it runs. */
+  onEvent?: (event: TraceEvent) => void;
 }
 
 /** The one facade the CLI, the server and the evals use to run Warden. */
@@ -45,15 +42,20 @@ export interface Runtime {
   readonly config: Config;
   readonly deps: GraphDeps;
   readonly graph: ReturnType<typeof compile>;
-  start(envelope: RunEnvelope): Promise<RunRecord>;
-  decide(input: ApprovalDecisionInput): Promise<RunRecord>;
+  start(envelope: RunEnvelope, options?: RunOptions): Promise<RunRecord>;
+  decide(input: ApprovalDecisionInput, options?: RunOptions): Promise<RunRecord>;
+  /** Cancels a run that waits for approval: its approvals are cancelled and nothing it proposed will run. */
+  cancel(tenant: string, runId: string): Promise<RunRecord>;
   /**
    * Re-runs a failed run from its last checkpoint (after a crash or an infrastructure error). Steps that had
    * already caused an effect replay it from the effect ledger instead of repeating it.
    */
-  recover(tenant: string, runId: string): Promise<RunRecord>;
+  recover(tenant: string, runId: string, options?: RunOptions): Promise<RunRecord>;
   getRun(tenant: string, runId: string): Promise<RunRecord>;
   getTrace(tenant: string, runId: string, afterSeq?: number): Promise<TraceEvent[]>;
+  listApprovals(tenant: string, filter?: { status?: ApprovalRow["status"]; runId?: string }): Promise<ApprovalRow[]>;
+  threadState(tenant: string, threadId: string): Promise<ThreadState>;
+  threadHistory(tenant: string, threadId: string, limit?: number): Promise<ThreadState[]>;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const config = loadConfig(options.env ?? process.env);
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR }));
+  const hub = createRunEventHub();
   const deps = createGraphDeps({
     db: store.db,
     model: options.model,
@@ -72,33 +75,24 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     root: options.root,
     redactFields: config.WARDEN_REDACT_FIELDS,
     env: options.env ?? process.env,
-    onTraceEvent: options.onTraceEvent,
+    onTraceEvent: hub.publish,
   });
   const graph = compile(deps, store);
   const durability = options.durability ?? "async";
 
-  /** Runs the graph until it finishes or waits, and writes the outcome to the runs row. */
-  async function drive(tenant: string, runId: string, threadId: string, release: string, input: unknown): Promise<RunRecord> {
-    const trace = deps.trace.forRun({ tenant, runId, release });
+  async function drive(target: RunTarget, input: unknown, runOptions: RunOptions = {}): Promise<RunRecord> {
+    const unsubscribe = runOptions.onEvent ? hub.subscribe(target.runId, runOptions.onEvent) : undefined;
     try {
-      const result = (await graph.invoke(input as never, { configurable: { thread_id: threadId }, durability })) as State & {
-        __interrupt__?: unknown[];
-      };
-      const waiting = Array.isArray(result.__interrupt__) && result.__interrupt__.length > 0;
-      await updateRun(store.db, tenant, runId, {
-        status: waiting ? "waiting_approval" : (result.status ?? "completed"),
-        route: result.routed_to ?? null,
-        answer: waiting ? null : (result.answer ?? null),
-      });
-    } catch (error) {
-      const code = isWardenError(error) ? error.code : "RUN_FAILED";
-      const message = error instanceof Error ? error.message : String(error);
-      trace.emit("run.failed", { error_code: code, error_message: message });
-      await updateRun(store.db, tenant, runId, { status: "failed", error: { code, message } });
+      return await driveRun({ db: store.db, deps, graph: graph as unknown as DrivableGraph, durability, live: unsubscribe !== undefined }, target, input);
     } finally {
-      await deps.trace.release(runId);
+      unsubscribe?.();
     }
-    return loadRunRecord(store.db, tenant, runId);
+  }
+
+  async function runOf(tenant: string, runId: string) {
+    const run = await getRun(store.db, tenant, runId);
+    if (!run) throw new WardenError("RUN_NOT_FOUND", `Run ${runId} was not found.`);
+    return run;
   }
 
   return {
@@ -106,28 +100,20 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     config,
     deps,
     graph,
-    async start(input) {
+
+    async start(input, runOptions) {
       const envelope = parseEnvelope(input);
       const release = envelope.release ?? config.WARDEN_RELEASE;
       await deps.release(release); // unknown or invalid release: a typed error before anything is stored
       const threadId = envelope.threadId ?? randomUUID();
-      if (envelope.threadId) {
-        const { rows } = await store.db.query(
-          "SELECT 1 FROM runs WHERE tenant_id = $1 AND thread_id = $2 AND status IN ('running', 'waiting_approval') LIMIT 1",
-          [envelope.tenant, threadId],
-        );
-        if (rows.length > 0) throw new WardenError("THREAD_BUSY", `Thread ${threadId} has a run that is still active.`);
-      }
       const runId = randomUUID();
-      await insertRun(store.db, {
-        tenant_id: envelope.tenant,
-        run_id: runId,
-        thread_id: threadId,
-        actor: envelope.actor,
-        release_id: release,
-        idempotency_key: envelope.idempotencyKey,
-      });
-      return drive(envelope.tenant, runId, threadId, release, {
+      try {
+        await insertRun(store.db, { tenant_id: envelope.tenant, run_id: runId, thread_id: threadId, actor: envelope.actor, release_id: release, idempotency_key: envelope.idempotencyKey });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new WardenError("THREAD_BUSY", `Thread ${threadId} has a run that is still active.`);
+        throw error;
+      }
+      const graphInput = {
         run_id: runId,
         thread_id: threadId,
         tenant: envelope.tenant,
@@ -136,63 +122,58 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
         goal: envelope.goal,
         release,
         context: envelope.context ?? {},
-      });
-    },
-
-    async decide(input) {
-      const approval = await getApproval(store.db, input.tenant, input.approvalId);
-      if (!approval) throw new WardenError("APPROVAL_NOT_FOUND", `Approval ${input.approvalId} was not found.`);
-      if (!input.roles.includes("approver")) {
-        throw new WardenError("APPROVAL_FORBIDDEN", "Deciding approvals needs the approver role.");
-      }
-      if (input.approver === approval.requested_by) {
-        throw new WardenError("APPROVAL_FORBIDDEN", "The requester cannot approve their own request (four-eyes rule).");
-      }
-      if (input.argsHash !== undefined && input.argsHash !== approval.args_hash) {
-        throw new WardenError("APPROVAL_MISMATCH", "The arguments you reviewed are not the ones pending approval.", {
-          details: { expected: approval.args_hash, received: input.argsHash },
-        });
-      }
-      if (approval.status !== "pending") {
-        throw new WardenError("APPROVAL_CONFLICT", `Approval ${input.approvalId} was already ${approval.status}.`);
-      }
-      const run = await getRun(store.db, input.tenant, approval.run_id);
-      if (!run || run.status !== "waiting_approval") {
-        throw new WardenError("RUN_NOT_WAITING", `Run ${approval.run_id} is not waiting for an approval.`);
-      }
-      // The conditional update decides races between approvers: only the winner resumes the run (invariant 8).
-      const won = await decideApproval(store.db, input.tenant, input.approvalId, {
-        status: input.decision === "approve" ? "approved" : "rejected",
-        decidedBy: input.approver,
-        comment: input.comment,
-      });
-      if (!won) throw new WardenError("APPROVAL_CONFLICT", `Approval ${input.approvalId} was decided by someone else first.`);
-      await updateRun(store.db, input.tenant, run.run_id, { status: "running" });
-      const resume = {
-        approval_id: approval.approval_id,
-        decision: input.decision,
-        approver: input.approver,
-        comment: input.comment,
-        args_hash: approval.args_hash,
       };
-      return drive(input.tenant, run.run_id, run.thread_id, run.release_id, new Command({ resume }));
+      return drive({ tenant: envelope.tenant, runId, threadId, release }, graphInput, runOptions);
     },
 
-    async recover(tenant, runId) {
-      const run = await getRun(store.db, tenant, runId);
-      if (!run) throw new WardenError("RUN_NOT_FOUND", `Run ${runId} was not found.`);
+    async decide(input, runOptions) {
+      const { approval, run } = await applyApprovalDecision(store.db, input);
+      await updateRun(store.db, input.tenant, run.run_id, { status: "running" });
+      const resume = { approval_id: approval.approval_id, decision: input.decision, approver: input.approver, comment: input.comment, args_hash: approval.args_hash };
+      return drive({ tenant: input.tenant, runId: run.run_id, threadId: run.thread_id, release: run.release_id }, new Command({ resume }), runOptions);
+    },
+
+    async cancel(tenant, runId) {
+      const run = await runOf(tenant, runId);
+      if (run.status !== "waiting_approval") throw new WardenError("RUN_NOT_WAITING", `Run ${runId} is ${run.status}; only a waiting run can be cancelled.`);
+      for (const approval of await listApprovals(store.db, tenant, { runId, status: "pending" })) {
+        // The same conditional update as a decision: a cancel racing an approver cannot both win.
+        const won = await decideApproval(store.db, tenant, approval.approval_id, { status: "cancelled", decidedBy: run.actor });
+        if (!won) throw new WardenError("APPROVAL_CONFLICT", `Approval ${approval.approval_id} was decided before the cancel.`);
+      }
+      await updateRun(store.db, tenant, runId, { status: "cancelled" });
+      return loadRunRecord(store.db, tenant, runId);
+    },
+
+    async recover(tenant, runId, runOptions) {
+      const run = await runOf(tenant, runId);
       if (run.status !== "failed") throw new WardenError("RUN_NOT_FAILED", `Run ${runId} is ${run.status}, not failed.`);
       await updateRun(store.db, tenant, runId, { status: "running" });
       // A null input resumes the thread from its last checkpoint: LangGraph re-runs the step that failed.
-      return drive(tenant, runId, run.thread_id, run.release_id, null);
+      return drive({ tenant, runId, threadId: run.thread_id, release: run.release_id }, null, runOptions);
     },
 
     getRun: (tenant, runId) => loadRunRecord(store.db, tenant, runId),
 
     async getTrace(tenant, runId, afterSeq) {
-      const run = await getRun(store.db, tenant, runId);
-      if (!run) throw new WardenError("RUN_NOT_FOUND", `Run ${runId} was not found.`);
+      await runOf(tenant, runId);
       return deps.trace.read(tenant, runId, afterSeq);
+    },
+
+    listApprovals: (tenant, filter) => listApprovals(store.db, tenant, filter),
+
+    async threadState(tenant, threadId) {
+      await assertThreadOfTenant(store.db, tenant, threadId);
+      return toThreadState(threadId, await graph.getState({ configurable: { thread_id: threadId } }));
+    },
+
+    async threadHistory(tenant, threadId, limit = 20) {
+      await assertThreadOfTenant(store.db, tenant, threadId);
+      const states: ThreadState[] = [];
+      for await (const snapshot of graph.getStateHistory({ configurable: { thread_id: threadId } }, { limit })) {
+        states.push(toThreadState(threadId, snapshot));
+      }
+      return states;
     },
 
     async close() {

@@ -17,6 +17,11 @@ export interface RunRow {
   updated_at: Date;
 }
 
+/** Postgres' unique_violation: here, another active run on the same thread. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
+}
+
 export async function insertRun(
   db: Queryable,
   run: Pick<RunRow, "tenant_id" | "run_id" | "thread_id" | "actor" | "release_id"> & { idempotency_key?: string | undefined },

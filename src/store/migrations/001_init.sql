@@ -50,6 +50,8 @@ CREATE TABLE runs (
   PRIMARY KEY (tenant_id, run_id)
 );
 CREATE INDEX runs_thread_idx ON runs (tenant_id, thread_id, created_at);
+-- One active run per thread: a second start on a busy thread fails on this index instead of racing.
+CREATE UNIQUE INDEX runs_one_active_per_thread ON runs (tenant_id, thread_id) WHERE status IN ('running', 'waiting_approval');
 
 -- Trace events, appended in batches (never a growing list in graph state: invariant 5). Already redacted.
 CREATE TABLE run_events (

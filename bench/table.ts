@@ -1,0 +1,87 @@
+import { byGroup, type ProfileResult } from "./profile.js";
+import type { BackendResult, BenchReport } from "./results.js";
+
+/** Plain-text tables for the terminal (and for pasting into docs/benchmarks.md). */
+function table(header: string[], rows: string[][], rightAligned: (column: number) => boolean): string {
+  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (rightAligned(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
+}
+
+const fixed = (value: number, digits = 1) => value.toFixed(digits);
+const times = (value: number) => `${value.toFixed(2)}×`;
+
+function backendRows(result: BackendResult, target: number): string[][] {
+  if (result.skipped) return [[result.backend, result.skipped, "", "", "", "", "", ""]];
+  const rows: string[][] = [];
+  for (const kind of ["governed", "raw"] as const) {
+    const measured = result[kind];
+    if (!measured) continue;
+    const { sequential, concurrent } = measured;
+    rows.push([
+      result.backend,
+      kind,
+      fixed(sequential.meanMs, 2),
+      fixed(sequential.p50Ms, 2),
+      fixed(sequential.p95Ms, 2),
+      fixed(concurrent.runsPerSecond, 0),
+      sequential.statementsPerRun === null ? "-" : fixed(sequential.statementsPerRun),
+      "",
+    ]);
+  }
+  if (result.ratio && result.governed && result.raw) {
+    const slowdown = Math.max(result.ratio.msPerRun, 1 / result.ratio.runsPerSecond);
+    const sql = result.governed.sequential.statementsPerRun;
+    const rawSql = result.raw.sequential.statementsPerRun;
+    rows.push([
+      result.backend,
+      "governed/raw",
+      times(result.ratio.msPerRun),
+      "",
+      "",
+      times(result.ratio.runsPerSecond),
+      sql !== null && rawSql !== null && rawSql > 0 ? times(sql / rawSql) : "-",
+      slowdown <= target ? "met" : `missed (${times(slowdown)} slower)`,
+    ]);
+  }
+  return rows;
+}
+
+export function renderSummary(report: BenchReport): string {
+  const { options } = report;
+  const title =
+    `Warden bench: governed refund run (start → waiting_approval → approve → completed) vs raw LangGraph of the same shape\n` +
+    `node ${report.node}, ${report.cpus} CPUs, durability "${options.durability}", ${options.warmup} warm-up runs, ` +
+    `${options.runs} sequential runs, ${options.concurrentRuns} runs with ${options.concurrency} in flight`;
+  const header = ["backend", "run", "ms/run", "p50", "p95", `runs/s@${options.concurrency}`, "SQL/run", `target ≤${report.target}×`];
+  const rows = report.backends.flatMap((result) => backendRows(result, report.target));
+  return `${title}\n\n${table(header, rows, (column) => column >= 2 && column <= 6)}`;
+}
+
+/** Statements and time per run by category, split into the start half and the resume half. */
+export function renderProfile(backend: string, kind: string, profile: ProfileResult): string {
+  const header = ["category", "start stmts", "resume stmts", "total stmts", "SQL ms/run"];
+  const rows = profile.categories.map((row) => [
+    row.name,
+    fixed(row.start.statements),
+    fixed(row.resume.statements),
+    fixed(row.start.statements + row.resume.statements),
+    fixed(row.start.ms + row.resume.ms, 2),
+  ]);
+  const groups = byGroup(profile).map((group) => [`= ${group.group}`, "", "", fixed(group.statements), fixed(group.ms, 2)]);
+  const totals = [
+    "= all (classified)",
+    fixed(profile.categories.reduce((sum, row) => sum + row.start.statements, 0)),
+    fixed(profile.categories.reduce((sum, row) => sum + row.resume.statements, 0)),
+    fixed(profile.classifiedPerRun),
+    fixed(profile.sqlMsPerRun, 2),
+  ];
+  const note =
+    `${backend} ${kind}: ${profile.runs} profiled runs, ${fixed(profile.msPerRun, 2)} ms/run wall, ` +
+    `${fixed(profile.sqlMsPerRun, 2)} ms/run summed SQL time, Db.statementCount ${fixed(profile.statementsPerRun)}/run`;
+  return `${note}\n${table(header, [...rows, ...groups, totals], (column) => column >= 1)}`;
+}

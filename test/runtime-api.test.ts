@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isWardenError } from "../src/errors.js";
+import type { Runtime } from "../src/runtime/create-runtime.js";
+import type { Store } from "../src/store/open-store.js";
+import type { TraceEvent } from "../src/trace/types.js";
+import { backends } from "./helpers/backends.js";
+import { addOrder, approver, refundGoal, refundsFor, requester, runtimeOn } from "./helpers/runtime.js";
+
+const codeOf = (promise: Promise<unknown>) => promise.then(() => "resolved", (error: unknown) => (isWardenError(error) ? error.code : String(error)));
+
+describe.each(backends)("runtime facade on $name", (backend) => {
+  let store: Store;
+  let runtime: Runtime;
+  beforeAll(async () => {
+    store = await backend.open();
+    runtime = await runtimeOn(store);
+  });
+  afterAll(async () => {
+    await runtime.close();
+    await store.close();
+  });
+
+  it("streams a run's events to a listener while it runs, in seq order, and they match the stored trace", async () => {
+    const orderId = await addOrder(store.db);
+    const seen: TraceEvent[] = [];
+    const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) }, { onEvent: (event) => seen.push(event) });
+    expect(waiting.status).toBe("waiting_approval");
+    const stored = await runtime.getTrace("acme", waiting.run_id);
+    expect(seen.map((event) => event.seq)).toEqual(stored.map((event) => event.seq));
+    const resumed: TraceEvent[] = [];
+    const done = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" }, { onEvent: (event) => resumed.push(event) });
+    expect(done.status).toBe("completed");
+    expect(resumed[0]!.seq).toBe(stored.length + 1);
+    expect(resumed.map((event) => event.kind)).toContain("run.finished");
+  });
+
+  it("refuses a second run on a thread whose run is waiting, and allows it after the first finishes", async () => {
+    const orderId = await addOrder(store.db);
+    const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+    expect(await codeOf(runtime.start({ ...requester, goal: "Where is A-1001?", threadId: waiting.thread_id }))).toBe("THREAD_BUSY");
+    await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
+    const followUp = await runtime.start({ ...requester, goal: "Where is my order A-1001?", threadId: waiting.thread_id });
+    expect(followUp.status).toBe("completed");
+    expect(followUp.thread_id).toBe(waiting.thread_id);
+  });
+
+  it("cancels a waiting run: its approval can no longer be approved and nothing is refunded", async () => {
+    const orderId = await addOrder(store.db);
+    const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+    const cancelled = await runtime.cancel("acme", waiting.run_id);
+    expect(cancelled.status).toBe("cancelled");
+    expect(cancelled.pending_approvals).toEqual([]);
+    expect(await codeOf(runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" }))).toBe("APPROVAL_CONFLICT");
+    expect(await codeOf(runtime.cancel("acme", waiting.run_id))).toBe("RUN_NOT_WAITING");
+    expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
+  });
+
+  it("reads a thread's state and history for its tenant only", async () => {
+    const record = await runtime.start({ ...requester, goal: "Where is my order A-1001?" });
+    const state = await runtime.threadState("acme", record.thread_id);
+    expect(state.values).toMatchObject({ run_id: record.run_id, status: "completed", routed_to: "support_agent" });
+    expect((state.values.messages as Array<{ type: string }>).map((message) => message.type)).toEqual(["system", "human", "ai", "tool", "ai"]);
+    expect(state.next).toEqual([]);
+    const history = await runtime.threadHistory("acme", record.thread_id, 3);
+    expect(history).toHaveLength(3);
+    expect(history[0]!.checkpoint_id).toBe(state.checkpoint_id);
+    expect(await codeOf(runtime.threadState("globex", record.thread_id))).toBe("THREAD_NOT_FOUND");
+    expect(await codeOf(runtime.getTrace("globex", record.run_id))).toBe("RUN_NOT_FOUND");
+    expect(await runtime.listApprovals("globex")).toEqual([]);
+  });
+});
