@@ -28,6 +28,17 @@ export const ERROR_CODES = {
   STORE_LOCKED: "The embedded database directory is in use by another process.",
   STORE_UNAVAILABLE: "The database cannot be reached.",
   MODEL_ERROR: "The language model call failed.",
+  // HTTP API (the server maps these and the codes above to statuses in one place).
+  VALIDATION_FAILED: "The request body, query or path parameters are invalid.",
+  UNAUTHENTICATED: "Missing, malformed or unknown API key.",
+  FORBIDDEN: "The API key lacks the role this route needs.",
+  NOT_FOUND: "No such resource.",
+  BODY_TOO_LARGE: "The request body is larger than allowed.",
+  UNSUPPORTED_MEDIA_TYPE: "The request body must be JSON (application/json).",
+  IDEMPOTENCY_MISMATCH: "The Idempotency-Key was used before with a different request.",
+  IDEMPOTENCY_IN_FLIGHT: "A request with this Idempotency-Key is still being processed.",
+  RATE_LIMITED: "Too many requests for this API key; retry later.",
+  INTERNAL: "An unexpected server error.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
