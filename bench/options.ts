@@ -49,10 +49,10 @@ export function readOptions(env: Record<string, string | undefined> = process.en
   const databaseUrl = env.DATABASE_URL?.trim();
   return {
     warmup: count(env, "BENCH_WARMUP", 5),
-    runs: count(env, "BENCH_RUNS", 50, 1),
+    runs: count(env, "BENCH_RUNS", 30, 1),
     concurrentRuns: count(env, "BENCH_CONCURRENT_RUNS", 160, 1),
     concurrency: count(env, "BENCH_CONCURRENCY", 16, 1),
-    profileRuns: count(env, "BENCH_PROFILE_RUNS", 10),
+    profileRuns: count(env, "BENCH_PROFILE_RUNS", 5),
     backends: backends as BackendName[],
     durability,
     databaseUrl: databaseUrl === "" ? undefined : databaseUrl,

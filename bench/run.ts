@@ -2,7 +2,7 @@
  * `npm run bench`: a governed Warden refund run against a raw LangGraph run of the same shape, on three
  * checkpoint backends (MemorySaver, in-memory PGlite, Postgres at DATABASE_URL). See docs/benchmarks.md.
  *
- *   BENCH_RUNS=50 BENCH_CONCURRENT_RUNS=160 BENCH_CONCURRENCY=16 BENCH_WARMUP=5 BENCH_PROFILE_RUNS=10 \
+ *   BENCH_RUNS=30 BENCH_CONCURRENT_RUNS=160 BENCH_CONCURRENCY=16 BENCH_WARMUP=5 BENCH_PROFILE_RUNS=5 \
  *   BENCH_BACKENDS=memory,pglite,postgres BENCH_DURABILITY=async DATABASE_URL=postgres://... npm run bench -- --json
  */
 import { availableParallelism } from "node:os";
