@@ -10,6 +10,11 @@ export interface BenchOptions {
   warmup: number;
   /** Sequential measured runs (ms per run). */
   runs: number;
+  /**
+   * Measurements are split into this many blocks, alternating governed and raw, so that load from other
+   * processes on a shared machine hits both about equally instead of skewing the ratio.
+   */
+  rounds: number;
   /** Runs of the concurrent measurement (runs/s). */
   concurrentRuns: number;
   /** Runs in flight during the concurrent measurement. */
@@ -50,7 +55,8 @@ export function readOptions(env: Record<string, string | undefined> = process.en
   return {
     warmup: count(env, "BENCH_WARMUP", 5),
     runs: count(env, "BENCH_RUNS", 30, 1),
-    concurrentRuns: count(env, "BENCH_CONCURRENT_RUNS", 160, 1),
+    rounds: count(env, "BENCH_ROUNDS", 3, 1),
+    concurrentRuns: count(env, "BENCH_CONCURRENT_RUNS", 128, 1),
     concurrency: count(env, "BENCH_CONCURRENCY", 16, 1),
     profileRuns: count(env, "BENCH_PROFILE_RUNS", 5),
     backends: backends as BackendName[],

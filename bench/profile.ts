@@ -2,7 +2,7 @@ import type { Db } from "../src/store/db.js";
 import type { SqlGroup, SqlProfiler, SqlTally } from "./sql-profile.js";
 
 /** A profiled run: its two halves (start until the interrupt, then the approval's resume). */
-export type ProfiledRunFn = (index: number, afterStart: () => void) => Promise<void>;
+export type ProfiledRunFn = (afterStart: () => void) => Promise<void>;
 
 export interface CategoryRow {
   name: string;
@@ -49,7 +49,7 @@ export async function profileRuns(run: ProfiledRunFn, runs: number, db: Db, prof
   const statementsBefore = db.statementCount();
   const started = performance.now();
   for (let i = 0; i < runs; i++) {
-    await run(i, () => {
+    await run(() => {
       add(profiler.snapshot(), "start");
       profiler.reset();
     });

@@ -17,8 +17,8 @@ export interface BackendResult {
   openMs?: number;
   governed?: TargetResult;
   raw?: TargetResult;
-  /** governed ÷ raw: above 1 for ms/run means slower; below 1 for runs/s means fewer runs per second. */
-  ratio?: { msPerRun: number; runsPerSecond: number };
+  /** governed ÷ raw: above 1 for ms/run (and CPU ms/run) means slower; below 1 for runs/s means fewer runs per second. */
+  ratio?: { msPerRun: number; cpuMsPerRun: number; runsPerSecond: number };
 }
 
 export interface BenchReport {

@@ -2,74 +2,70 @@
  * `npm run bench`: a governed Warden refund run against a raw LangGraph run of the same shape, on three
  * checkpoint backends (MemorySaver, in-memory PGlite, Postgres at DATABASE_URL). See docs/benchmarks.md.
  *
- *   BENCH_RUNS=30 BENCH_CONCURRENT_RUNS=160 BENCH_CONCURRENCY=16 BENCH_WARMUP=5 BENCH_PROFILE_RUNS=5 \
+ *   BENCH_RUNS=30 BENCH_ROUNDS=3 BENCH_CONCURRENT_RUNS=128 BENCH_CONCURRENCY=16 BENCH_WARMUP=5 BENCH_PROFILE_RUNS=5 \
  *   BENCH_BACKENDS=memory,pglite,postgres BENCH_DURABILITY=async DATABASE_URL=postgres://... npm run bench -- --json
  */
 import { availableParallelism } from "node:os";
-import { createRuntime } from "../src/runtime/create-runtime.js";
 import { openBackend, type BenchBackend } from "./backends.js";
-import { assertOneRefundEach, createOrderPool, runGovernedOnce, type OrderPool } from "./governed.js";
-import { measureConcurrent, measureSequential, warmUp, type RunFn } from "./measure.js";
+import { createOrderPool, type OrderPool } from "./governed.js";
+import { concurrentBlock, sequentialBlock, splitRuns, summarizeConcurrent, summarizeSequential, warmUp, type Block } from "./measure.js";
 import { readOptions, type BackendName, type BenchOptions } from "./options.js";
-import { profileRuns } from "./profile.js";
-import { buildRawGraph, runRawOnce } from "./raw-graph.js";
+import { profileRuns, type ProfileResult } from "./profile.js";
 import { TARGET_RATIO, type BackendResult, type BenchReport, type TargetResult } from "./results.js";
 import { profileDb } from "./sql-profile.js";
 import { renderProfile, renderSummary } from "./table.js";
+import { createGovernedTarget, createRawTarget, type Target } from "./targets.js";
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const fmt = (value: number) => value.toFixed(2);
 
-async function benchGoverned(backend: BenchBackend, orders: OrderPool, options: BenchOptions): Promise<TargetResult> {
-  const { db } = backend;
-  const runtime = await createRuntime({ store: await backend.store(db), env: {}, durability: options.durability });
-  const run: RunFn = () => runGovernedOnce(runtime, orders.next());
-  const statements = () => db.statementCount();
-  try {
-    await warmUp(run, options.warmup);
-    await assertOneRefundEach(db, orders.take());
-    const sequential = await measureSequential(run, options.runs, statements);
-    await assertOneRefundEach(db, orders.take());
-    log(`[${backend.name}] governed: ${fmt(sequential.meanMs)} ms/run sequential, ${sequential.statementsPerRun} SQL/run`);
-    const concurrent = await measureConcurrent(run, options.concurrentRuns, options.concurrency, statements);
-    await assertOneRefundEach(db, orders.take());
-    log(`[${backend.name}] governed: ${fmt(concurrent.runsPerSecond)} runs/s with ${options.concurrency} in flight`);
-    return { sequential, concurrent };
-  } finally {
-    await runtime.close();
+/**
+ * Governed and raw measured in alternating blocks (which goes first alternates too), so a burst of load from
+ * other processes lands on both rather than on whichever happened to run then.
+ */
+async function measurePair(backend: BenchBackend, targets: [Target, Target], options: BenchOptions): Promise<Record<Target["kind"], TargetResult>> {
+  const sequential = new Map<Target["kind"], Block[]>(targets.map((target) => [target.kind, []]));
+  const concurrent = new Map<Target["kind"], Block[]>(targets.map((target) => [target.kind, []]));
+  for (const target of targets) {
+    await warmUp(() => target.run(), options.warmup);
+    await target.verify();
   }
+  const ordered = (round: number) => (round % 2 === 0 ? targets : [...targets].reverse());
+  for (const [round, size] of splitRuns(options.runs, options.rounds).entries()) {
+    for (const target of ordered(round)) {
+      const block = await sequentialBlock(() => target.run(), size, target.statements);
+      await target.verify();
+      sequential.get(target.kind)!.push(block);
+      log(`[${backend.name}] ${target.kind}: ${size} sequential runs, ${fmt(block.totalMs / size)} ms/run`);
+    }
+  }
+  for (const [round, size] of splitRuns(options.concurrentRuns, options.rounds).entries()) {
+    for (const target of ordered(round)) {
+      const block = await concurrentBlock(() => target.run(), size, options.concurrency, target.statements);
+      await target.verify();
+      concurrent.get(target.kind)!.push(block);
+      log(`[${backend.name}] ${target.kind}: ${size} runs with ${options.concurrency} in flight, ${fmt((size * 1000) / block.totalMs)} runs/s`);
+    }
+  }
+  const result = (kind: Target["kind"]): TargetResult => ({
+    sequential: summarizeSequential(sequential.get(kind)!),
+    concurrent: summarizeConcurrent(concurrent.get(kind)!, options.concurrentRuns, options.concurrency),
+  });
+  return { governed: result("governed"), raw: result("raw") };
 }
 
-async function profileGoverned(backend: BenchBackend, orders: OrderPool, options: BenchOptions) {
+/** Sequential runs through the classifying Db wrapper (a separate pass: the wrapper's timing costs a little). */
+async function profileTarget(backend: BenchBackend, kind: Target["kind"], orders: OrderPool, options: BenchOptions): Promise<ProfileResult> {
   const { db, profiler } = profileDb(backend.db);
-  const runtime = await createRuntime({ store: await backend.store(db), env: {}, durability: options.durability });
+  const target = kind === "governed" ? await createGovernedTarget(backend, db, orders, options) : await createRawTarget(backend, db, options);
   try {
-    await runGovernedOnce(runtime, orders.next()); // loads the release outside the tally
-    const profile = await profileRuns((_, afterStart) => runGovernedOnce(runtime, orders.next(), afterStart), options.profileRuns, db, profiler);
-    await assertOneRefundEach(backend.db, orders.take());
+    await target.run(); // loads the release / compiles lazily, outside the tally
+    const profile = await profileRuns((afterStart) => target.run(afterStart), options.profileRuns, db, profiler);
+    await target.verify();
     return profile;
   } finally {
-    await runtime.close();
+    await target.close();
   }
-}
-
-async function benchRaw(backend: BenchBackend, options: BenchOptions): Promise<TargetResult> {
-  const graph = buildRawGraph(await backend.checkpointer(backend.db));
-  let label = 0;
-  const run: RunFn = () => runRawOnce(graph, `R-${label++}`, options.durability);
-  const statements = backend.sqlCheckpoints ? () => backend.db.statementCount() : undefined;
-  await warmUp(run, options.warmup);
-  const sequential = await measureSequential(run, options.runs, statements);
-  log(`[${backend.name}] raw: ${fmt(sequential.meanMs)} ms/run sequential, ${sequential.statementsPerRun ?? "-"} SQL/run`);
-  const concurrent = await measureConcurrent(run, options.concurrentRuns, options.concurrency, statements);
-  log(`[${backend.name}] raw: ${fmt(concurrent.runsPerSecond)} runs/s with ${options.concurrency} in flight`);
-  const result: TargetResult = { sequential, concurrent };
-  if (options.profileRuns > 0 && backend.sqlCheckpoints) {
-    const { db, profiler } = profileDb(backend.db);
-    const profiled = buildRawGraph(await backend.checkpointer(db));
-    result.profile = await profileRuns((i, afterStart) => runRawOnce(profiled, `P-${i}`, options.durability, afterStart), options.profileRuns, db, profiler);
-  }
-  return result;
 }
 
 async function benchBackend(name: BackendName, options: BenchOptions): Promise<BackendResult> {
@@ -81,9 +77,20 @@ async function benchBackend(name: BackendName, options: BenchOptions): Promise<B
   try {
     const profileOrders = options.profileRuns > 0 ? options.profileRuns + 1 : 0;
     const orders = await createOrderPool(backend.db, options.warmup + options.runs + options.concurrentRuns + profileOrders);
-    const governed = await benchGoverned(backend, orders, options);
-    const raw = await benchRaw(backend, options);
-    if (options.profileRuns > 0) governed.profile = await profileGoverned(backend, orders, options);
+    const governedTarget = await createGovernedTarget(backend, backend.db, orders, options);
+    const rawTarget = await createRawTarget(backend, backend.db, options);
+    let measured: Record<Target["kind"], TargetResult>;
+    try {
+      measured = await measurePair(backend, [governedTarget, rawTarget], options);
+    } finally {
+      await governedTarget.close();
+      await rawTarget.close();
+    }
+    const { governed, raw } = measured;
+    if (options.profileRuns > 0) {
+      governed.profile = await profileTarget(backend, "governed", orders, options);
+      if (backend.sqlCheckpoints) raw.profile = await profileTarget(backend, "raw", orders, options);
+    }
     return {
       backend: name,
       openMs,
@@ -91,6 +98,7 @@ async function benchBackend(name: BackendName, options: BenchOptions): Promise<B
       raw,
       ratio: {
         msPerRun: governed.sequential.meanMs / raw.sequential.meanMs,
+        cpuMsPerRun: governed.sequential.cpuMsPerRun / raw.sequential.cpuMsPerRun,
         runsPerSecond: governed.concurrent.runsPerSecond / raw.concurrent.runsPerSecond,
       },
     };
@@ -108,6 +116,7 @@ async function main(): Promise<void> {
     options: {
       warmup: options.warmup,
       runs: options.runs,
+      rounds: options.rounds,
       concurrentRuns: options.concurrentRuns,
       concurrency: options.concurrency,
       profileRuns: options.profileRuns,

@@ -16,7 +16,7 @@ const fixed = (value: number, digits = 1) => value.toFixed(digits);
 const times = (value: number) => `${value.toFixed(2)}×`;
 
 function backendRows(result: BackendResult, target: number): string[][] {
-  if (result.skipped) return [[result.backend, result.skipped, "", "", "", "", "", ""]];
+  if (result.skipped) return [];
   const rows: string[][] = [];
   for (const kind of ["governed", "raw"] as const) {
     const measured = result[kind];
@@ -28,6 +28,7 @@ function backendRows(result: BackendResult, target: number): string[][] {
       fixed(sequential.meanMs, 2),
       fixed(sequential.p50Ms, 2),
       fixed(sequential.p95Ms, 2),
+      fixed(sequential.cpuMsPerRun, 2),
       fixed(concurrent.runsPerSecond, 0),
       sequential.statementsPerRun === null ? "-" : fixed(sequential.statementsPerRun),
       "",
@@ -43,6 +44,7 @@ function backendRows(result: BackendResult, target: number): string[][] {
       times(result.ratio.msPerRun),
       "",
       "",
+      times(result.ratio.cpuMsPerRun),
       times(result.ratio.runsPerSecond),
       sql !== null && rawSql !== null && rawSql > 0 ? times(sql / rawSql) : "-",
       slowdown <= target ? "met" : `missed (${times(slowdown)} slower)`,
@@ -56,10 +58,12 @@ export function renderSummary(report: BenchReport): string {
   const title =
     `Warden bench: governed refund run (start → waiting_approval → approve → completed) vs raw LangGraph of the same shape\n` +
     `node ${report.node}, ${report.cpus} CPUs, durability "${options.durability}", ${options.warmup} warm-up runs, ` +
-    `${options.runs} sequential runs, ${options.concurrentRuns} runs with ${options.concurrency} in flight`;
-  const header = ["backend", "run", "ms/run", "p50", "p95", `runs/s@${options.concurrency}`, "SQL/run", `target ≤${report.target}×`];
+    `${options.runs} sequential runs, ${options.concurrentRuns} runs with ${options.concurrency} in flight, ` +
+    `governed and raw alternating in ${options.rounds} rounds`;
+  const header = ["backend", "run", "ms/run", "p50", "p95", "CPU ms/run", `runs/s@${options.concurrency}`, "SQL/run", `target ≤${report.target}×`];
   const rows = report.backends.flatMap((result) => backendRows(result, report.target));
-  return `${title}\n\n${table(header, rows, (column) => column >= 2 && column <= 6)}`;
+  const skipped = report.backends.filter((result) => result.skipped).map((result) => `${result.backend}: ${result.skipped}`);
+  return [`${title}\n`, table(header, rows, (column) => column >= 2 && column <= 7), ...skipped].join("\n");
 }
 
 /** Statements and time per run by category, split into the start half and the resume half. */

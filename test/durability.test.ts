@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Command } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isWardenError } from "../src/errors.js";
+import { checkpointThreadId } from "../src/runtime/checkpoint-thread.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
 import { openStore, type Store } from "../src/store/open-store.js";
 import { backends, type Backend } from "./helpers/backends.js";
@@ -125,7 +126,7 @@ describe.each(backends)("durability on $name", (backend) => {
       const runtime = await runtimeOn(store);
       const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
       const pending = waiting.pending_approvals[0]!;
-      const config = { configurable: { thread_id: waiting.thread_id } };
+      const config = { configurable: { thread_id: checkpointThreadId("acme", waiting.thread_id) } };
       type GraphInput = Parameters<typeof runtime.graph.invoke>[0];
       const resume = (who: string) => new Command({ resume: { approval_id: pending.approval_id, decision: "approve", approver: who } }) as GraphInput;
       const results = await Promise.allSettled([runtime.graph.invoke(resume("bob"), config), runtime.graph.invoke(resume("dave"), config)]);

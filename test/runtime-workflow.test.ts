@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isWardenError } from "../src/errors.js";
+import { checkpointThreadId } from "../src/runtime/checkpoint-thread.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
 import type { Store } from "../src/store/open-store.js";
 import { backends } from "./helpers/backends.js";
@@ -36,7 +37,7 @@ describe.each(backends)("refund workflow on $name", (backend) => {
     expect(pending).toMatchObject({ tool: "issue_refund", rule: "refund-requires-approval", args: { order_id: orderId, amount: 42 } });
     expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
 
-    const state = await runtime.graph.getState({ configurable: { thread_id: waiting.thread_id } }, { subgraphs: true });
+    const state = await runtime.graph.getState({ configurable: { thread_id: checkpointThreadId("acme", waiting.thread_id) } }, { subgraphs: true });
     const interrupts = state.tasks.flatMap((task) => [...task.interrupts, ...(task.state && "tasks" in task.state ? task.state.tasks.flatMap((t) => t.interrupts) : [])]);
     expect(interrupts[0]?.value).toMatchObject({
       approval_id: pending.approval_id,

@@ -1,13 +1,18 @@
 import { parseArgs } from "node:util";
 import { isWardenError } from "../errors.js";
 import { runDemo } from "./demo.js";
+import { runKeys } from "./keys.js";
 import { runMigrate } from "./migrate.js";
+import { runServe } from "./serve.js";
 
 const USAGE = `warden <command>
 
 Commands:
   demo [--json]   run the seed's three scenarios on embedded PGlite with the offline model
   migrate         apply database migrations (DATABASE_URL, or the PGlite data dir) and seed an empty database
+  serve           run the HTTP API on PORT (8080) / HOST (127.0.0.1); prints an admin key on first start
+  keys create --tenant T --actor A --roles requester,approver,admin
+                  create an API key and print it once as one JSON line
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -20,6 +25,11 @@ async function main(argv: string[]): Promise<number> {
     }
     case "migrate":
       await runMigrate();
+      return 0;
+    case "serve":
+      return runServe();
+    case "keys":
+      await runKeys(rest);
       return 0;
     case undefined:
     case "help":

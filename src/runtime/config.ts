@@ -17,6 +17,11 @@ export const ConfigSchema = z.object({
   ),
   OPENAI_API_KEY: optional(),
   OPENAI_BASE_URL: optional(),
+  // HTTP server (`warden serve`).
+  PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65535).default(8080)),
+  HOST: z.preprocess(blankToUndefined, z.string().default("127.0.0.1")),
+  /** Requests per minute per API key; 0 turns the limit off. */
+  WARDEN_RATE_LIMIT_MAX: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(600)),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -16,6 +16,7 @@ import { driveRun, type DrivableGraph, type RunTarget } from "./drive-run.js";
 import { parseEnvelope, type RunEnvelope } from "./envelope.js";
 import { createRunEventHub } from "./run-events.js";
 import { loadRunRecord, type RunRecord } from "./run-record.js";
+import { checkpointThreadId } from "./checkpoint-thread.js";
 import { assertThreadOfTenant, toThreadState, type ThreadState } from "./thread-state.js";
 
 export type { ApprovalDecisionInput } from "./decide-approval.js";
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   root?: string;
   /** LangGraph checkpoint durability; "async" (default) writes each step's checkpoint without blocking it. */
   durability?: "sync" | "async" | "exit";
+  /** Sees every stored (redacted) trace event of every run, e.g. for metrics. A throwing listener is ignored. */
+  onTraceEvent?: (event: TraceEvent) => void;
 }
 
 export interface RunOptions {
@@ -59,6 +62,18 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Live listeners first, then the caller's observer; an observer that throws must not break the run. */
+function publishToBoth(publish: (event: TraceEvent) => void, observe: (event: TraceEvent) => void): (event: TraceEvent) => void {
+  return (event) => {
+    publish(event);
+    try {
+      observe(event);
+    } catch {
+      // Metrics and similar observers are best-effort.
+    }
+  };
+}
+
 function compile(deps: GraphDeps, store: Store) {
   return buildRuntimeGraph(async () => deps).compile({ checkpointer: store.checkpointer, name: "runtime" });
 }
@@ -75,7 +90,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     root: options.root,
     redactFields: config.WARDEN_REDACT_FIELDS,
     env: options.env ?? process.env,
-    onTraceEvent: hub.publish,
+    onTraceEvent: options.onTraceEvent ? publishToBoth(hub.publish, options.onTraceEvent) : hub.publish,
   });
   const graph = compile(deps, store);
   const durability = options.durability ?? "async";
@@ -164,13 +179,13 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 
     async threadState(tenant, threadId) {
       await assertThreadOfTenant(store.db, tenant, threadId);
-      return toThreadState(threadId, await graph.getState({ configurable: { thread_id: threadId } }));
+      return toThreadState(threadId, await graph.getState({ configurable: { thread_id: checkpointThreadId(tenant, threadId) } }));
     },
 
     async threadHistory(tenant, threadId, limit = 20) {
       await assertThreadOfTenant(store.db, tenant, threadId);
       const states: ThreadState[] = [];
-      for await (const snapshot of graph.getStateHistory({ configurable: { thread_id: threadId } }, { limit })) {
+      for await (const snapshot of graph.getStateHistory({ configurable: { thread_id: checkpointThreadId(tenant, threadId) } }, { limit })) {
         states.push(toThreadState(threadId, snapshot));
       }
       return states;

@@ -3,6 +3,7 @@ import type { State } from "../graph/state.js";
 import { isWardenError } from "../errors.js";
 import type { Db } from "../store/db.js";
 import { updateRun } from "../store/runs.js";
+import { checkpointThreadId } from "./checkpoint-thread.js";
 import { loadRunRecord, type RunRecord } from "./run-record.js";
 
 /** The compiled runtime graph, as far as driving a run needs it. */
@@ -34,7 +35,7 @@ export interface RunTarget {
 export async function driveRun(options: DriveOptions, target: RunTarget, input: unknown): Promise<RunRecord> {
   const { db, deps, graph } = options;
   const trace = deps.trace.forRun({ tenant: target.tenant, runId: target.runId, release: target.release });
-  const config = { configurable: { thread_id: target.threadId }, durability: options.durability };
+  const config = { configurable: { thread_id: checkpointThreadId(target.tenant, target.threadId) }, durability: options.durability };
   try {
     let waiting = false;
     if (options.live) {

@@ -1,0 +1,41 @@
+import { parseArgs } from "node:util";
+import { isWardenError, WardenError } from "../errors.js";
+import { loadConfig } from "../runtime/config.js";
+import { createApiKey, type Role } from "../server/api-keys.js";
+import { openStore } from "../store/open-store.js";
+
+export const KEYS_USAGE = `warden keys create --tenant <tenant> --actor <actor> --roles <role,role...>
+
+Creates an API key and prints it once as one JSON line {"key","tenant","actor","roles"}; only its hash is stored.
+Roles: requester, approver, admin. On embedded PGlite this needs the data directory free (stop the server, or
+use POST /v1/admin/keys with an admin key instead).
+`;
+
+/** `warden keys create ...`: prints exactly one JSON line on stdout. */
+export async function runKeys(args: string[]): Promise<void> {
+  const [subcommand, ...rest] = args;
+  if (subcommand !== "create") throw new WardenError("VALIDATION_FAILED", `Unknown keys command "${subcommand ?? ""}".\n\n${KEYS_USAGE}`);
+  const { values } = parseArgs({
+    args: rest,
+    options: { tenant: { type: "string" }, actor: { type: "string" }, roles: { type: "string" } },
+    strict: true,
+  });
+  if (!values.tenant || !values.actor || !values.roles) {
+    throw new WardenError("VALIDATION_FAILED", `--tenant, --actor and --roles are required.\n\n${KEYS_USAGE}`);
+  }
+  const roles = values.roles.split(",").map((role) => role.trim()).filter(Boolean);
+  const config = loadConfig();
+  const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR }).catch((error: unknown) => {
+    if (!isWardenError(error, "STORE_LOCKED")) throw error;
+    throw new WardenError("STORE_LOCKED", `${error.message} While the server runs, create keys over HTTP: POST /v1/admin/keys with an admin key.`, {
+      details: error.details,
+    });
+  });
+  try {
+    // Unknown roles are refused by createApiKey (VALIDATION_FAILED), so the cast only names the intent.
+    const created = await createApiKey(store.db, { tenant: values.tenant, actor: values.actor, roles: roles as Role[] });
+    process.stdout.write(`${JSON.stringify({ key: created.key, tenant: created.tenant, actor: created.actor, roles: created.roles })}\n`);
+  } finally {
+    await store.close();
+  }
+}

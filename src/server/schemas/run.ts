@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { humanText, IdentifierSchema, RunIdSchema } from "./common.js";
+import { boundedJsonObject } from "./json-object.js";
+
+/** Every status a run can have; a RunRecord returned by POST /v1/runs is never `running`. */
+export const RunStatusSchema = z.enum(["running", "completed", "waiting_approval", "denied", "escalated", "failed", "cancelled"]);
+
+/** The body of POST /v1/runs. Tenant and actor come from the API key, never from here (unknown keys: 400). */
+export const CreateRunBodySchema = z
+  .strictObject({
+    goal: humanText(4000).describe("What the requester wants, in their words (1..4000 characters)."),
+    release: IdentifierSchema.optional().describe("Release id; the server's default release when absent."),
+    thread_id: IdentifierSchema.optional().describe("Continue this thread (its previous run must have finished); a new thread when absent."),
+    context: boundedJsonObject({ maxBytes: 16 * 1024, maxDepth: 16 })
+      .optional()
+      .describe("Structured hints for the run (e.g. order_id); at most 16 KB as JSON and 16 levels deep."),
+  })
+  .meta({ id: "CreateRunRequest" });
+
+/** Headers POST /v1/runs reads (others pass through). */
+export const CreateRunHeadersSchema = z.looseObject({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x20-\x7E]+$/, "printable ASCII")
+    .optional()
+    .describe("Makes the request safe to retry: the same key and body replay the first response."),
+});
+
+const PendingApprovalSchema = z.object({
+  approval_id: z.string(),
+  tool: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  args_hash: z.string().describe("Hash of the exact arguments; send it back with the decision to bind it to what you reviewed."),
+  rule: z.string(),
+  reason: z.string(),
+});
+
+/** The public shape of a run: what POST /v1/runs, GET /v1/runs/:id, cancel and approval decisions answer. */
+export const RunRecordSchema = z
+  .object({
+    run_id: RunIdSchema,
+    thread_id: z.string(),
+    tenant: z.string(),
+    actor: z.string(),
+    release: z.string(),
+    route: z.string().nullable().describe("refund_workflow or support_agent once routed."),
+    status: RunStatusSchema,
+    answer: z.string().optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional().describe("Why a failed run failed."),
+    pending_approvals: z.array(PendingApprovalSchema),
+    effects: z.array(z.object({ effect_id: z.string(), tool: z.string(), status: z.string() })).describe("Side effects recorded in the effect ledger."),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: "RunRecord" });

@@ -1,0 +1,109 @@
+import { loadConfig } from "../runtime/config.js";
+import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
+import { openStore } from "../store/open-store.js";
+import { bootstrapAdminKey, type CreatedApiKey } from "./api-keys.js";
+import { createApp, type AppOptions, type WardenApp } from "./create-app.js";
+import { sweepIdempotencyKeys } from "./plugins/idempotency-store.js";
+import { createMetrics } from "./plugins/metrics.js";
+
+export interface ServeOptions {
+  /** Default process.env: PORT, HOST, DATABASE_URL / WARDEN_DATA_DIR, WARDEN_RATE_LIMIT_MAX, model settings. */
+  env?: Record<string, string | undefined>;
+  /** Default: info-level JSON logs on stdout. */
+  logger?: AppOptions["logger"];
+  /** Receives the bootstrap admin key when this start created it (an empty api_keys table). */
+  onAdminKey?: (key: CreatedApiKey) => void;
+  /** How long close() lets in-flight requests (and open streams) finish before cutting them. Default 30 s. */
+  shutdownTimeoutMs?: number;
+  /** How often expired idempotency keys are deleted. Default 15 min. */
+  sweepIntervalMs?: number;
+}
+
+export interface RunningServer {
+  app: WardenApp;
+  runtime: Runtime;
+  /** e.g. http://127.0.0.1:8080 (the real port when PORT=0). */
+  url: string;
+  /**
+   * Graceful stop: stops accepting connections, lets in-flight requests finish (up to shutdownTimeoutMs, then
+   * closes what is left), then closes the runtime and the database.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store (PGlite unless DATABASE_URL), creates the first admin key on an empty database, and listens.
+ *
+ * @example
+ * const server = await startServer({ onAdminKey: (key) => console.log(key.key) });
+ * process.once("SIGTERM", () => server.close().then(() => process.exit(0)));
+ */
+export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const config = loadConfig(env);
+  const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR });
+  let runtime: Runtime | undefined;
+  let app: WardenApp | undefined;
+  try {
+    const metrics = createMetrics({ processMetrics: true });
+    runtime = await createRuntime({ store, env, onTraceEvent: metrics.onTraceEvent });
+    // Announced before listening: if listen fails, the key is not lost (a later start no longer creates one).
+    const adminKey = await bootstrapAdminKey(store.db);
+    if (adminKey) options.onAdminKey?.(adminKey);
+    app = createApp({
+      runtime,
+      metrics,
+      logger: options.logger ?? { level: "info" },
+      rateLimit: config.WARDEN_RATE_LIMIT_MAX === 0 ? false : { max: config.WARDEN_RATE_LIMIT_MAX, timeWindow: 60_000 },
+    });
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (error) {
+    await app?.close().catch(() => {});
+    await runtime?.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw error;
+  }
+  const started = { app, runtime };
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.PORT;
+  const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
+  app.log.info({ url, database: store.db.kind }, "warden listening");
+
+  const sweep = () =>
+    sweepIdempotencyKeys(store.db).then(
+      (deleted) => deleted > 0 && started.app.log.info({ deleted }, "expired idempotency keys deleted"),
+      (error: unknown) => started.app.log.warn({ err: error }, "idempotency key sweep failed"),
+    );
+  void sweep();
+  const sweeper = setInterval(sweep, options.sweepIntervalMs ?? 15 * 60_000);
+  sweeper.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    runtime,
+    url,
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweeper);
+        const force = setTimeout(() => {
+          started.app.log.warn("shutdown timeout: closing the connections still open");
+          started.app.server.closeAllConnections();
+        }, options.shutdownTimeoutMs ?? 30_000);
+        force.unref();
+        // close() drops the keep-alive sockets idle at that moment; a socket whose request finishes later
+        // would otherwise stay open until its keep-alive timeout (72 s) and hold the shutdown.
+        const idle = setInterval(() => started.app.server.closeIdleConnections(), 100);
+        try {
+          await started.app.close();
+        } finally {
+          clearTimeout(force);
+          clearInterval(idle);
+          await started.runtime.close();
+          await store.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,680 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { InjectOptions } from "light-my-request";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ERROR_CODES, WardenError, type ErrorCode } from "../src/errors.js";
+import { aiText, ScriptedChatModel } from "../src/model/scripted-chat-model.js";
+import { createRuntime, type Runtime } from "../src/runtime/create-runtime.js";
+import { keyIdOf } from "../src/server/api-keys.js";
+import { createApp, type WardenApp } from "../src/server/create-app.js";
+import { toErrorReply } from "../src/server/error-response.js";
+import { HTTP_STATUS } from "../src/server/http-status.js";
+import { openStore, type Store } from "../src/store/open-store.js";
+import { backends } from "./helpers/backends.js";
+import { startTestServer, type TestKey, type TestServer } from "./helpers/server.js";
+
+/** The server platform: auth, errors, limits, idempotency, health, metrics and docs (routes have their own suites). */
+
+async function count(store: Store, sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await store.db.query<{ n: number }>(sql, params);
+  return rows[0]?.n ?? 0;
+}
+
+const expectErrorShape = (body: string, code: string) => {
+  const parsed = JSON.parse(body) as { error: { code: string; message: string } };
+  expect(parsed.error.code).toBe(code);
+  expect(typeof parsed.error.message).toBe("string");
+  expect(parsed.error.message.length).toBeGreaterThan(0);
+  expect(body).not.toMatch(/at .*\.(ts|js):\d+/); // never a stack
+};
+
+describe.each(backends)("server platform on $name", (backend) => {
+  let store: Store;
+  let server: TestServer;
+  let app: WardenApp;
+  let keys: TestServer["keys"];
+
+  beforeAll(async () => {
+    store = await backend.open();
+    server = await startTestServer(store);
+    ({ app, keys } = server);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await store?.close();
+  });
+
+  const inject = (options: InjectOptions) => app.inject(options);
+  const createKey = (key: TestKey | undefined, payload: unknown, headers: Record<string, string> = {}) =>
+    inject({ method: "POST", url: "/v1/admin/keys", headers: { ...(key?.headers ?? {}), ...headers }, payload: payload as InjectOptions["payload"] });
+
+  describe("authentication and roles", () => {
+    it("answers 401 UNAUTHENTICATED without a key, with a malformed header or key, and with an unknown key", async () => {
+      const unknown = `wdn_0123456789abcdef_${"A".repeat(43)}`;
+      const cases: Array<Record<string, string>> = [
+        {},
+        { authorization: "" },
+        { authorization: keys.admin.key },
+        { authorization: `Basic ${Buffer.from("a:b").toString("base64")}` },
+        { authorization: "Bearer " },
+        { authorization: "Bearer not-a-key" },
+        { authorization: `Bearer ${keys.admin.key}x` },
+        { authorization: `Bearer ${unknown}` },
+        // A real key id with a wrong secret: the hash comparison, not the lookup, refuses it.
+        { authorization: `Bearer wdn_${keyIdOf(keys.admin.key)}_${"B".repeat(43)}` },
+      ];
+      for (const headers of cases) {
+        const response = await createKey(undefined, { actor: "eve", roles: ["admin"] }, headers);
+        expect(response.statusCode, JSON.stringify(headers)).toBe(401);
+        expectErrorShape(response.body, "UNAUTHENTICATED");
+      }
+      expect(await count(store, "SELECT count(*)::int AS n FROM api_keys WHERE actor = 'eve'")).toBe(0);
+    });
+
+    it("accepts a key, and refuses it with 401 once revoked", async () => {
+      const target = await server.makeKey("acme", "temp", ["admin"]);
+      expect((await createKey(target, { actor: "temp-child", roles: ["requester"] })).statusCode).toBe(201);
+      const revoked = await inject({ method: "DELETE", url: `/v1/admin/keys/${keyIdOf(target.key)}`, headers: keys.admin.headers });
+      expect(revoked.statusCode).toBe(200);
+      const after = await createKey(target, { actor: "temp-child", roles: ["requester"] });
+      expect(after.statusCode).toBe(401);
+      expectErrorShape(after.body, "UNAUTHENTICATED");
+      // Another tenant's admin cannot revoke (or learn about) an acme key.
+      const victim = await server.makeKey("acme", "victim", ["requester"]);
+      const globexAdmin = await server.makeKey("globex", "gadmin", ["admin"]);
+      const foreign = await inject({ method: "DELETE", url: `/v1/admin/keys/${keyIdOf(victim.key)}`, headers: globexAdmin.headers });
+      expect(foreign.statusCode).toBe(404);
+      expectErrorShape(foreign.body, "NOT_FOUND");
+    });
+
+    it("stops accepting a key revoked by another process once its cache entry expires", async () => {
+      const quick = await startTestServer(store, { auth: { cacheTtlMs: 50 } });
+      try {
+        const target = await quick.makeKey("acme", "elsewhere", ["admin"]);
+        expect((await quick.app.inject({ method: "DELETE", url: "/v1/admin/keys/0000000000000000", headers: target.headers })).statusCode).toBe(404);
+        await store.db.query("UPDATE api_keys SET revoked_at = now() WHERE key_id = $1", [keyIdOf(target.key)]);
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        expect((await quick.app.inject({ method: "DELETE", url: "/v1/admin/keys/0000000000000000", headers: target.headers })).statusCode).toBe(401);
+      } finally {
+        await quick.close();
+      }
+    });
+
+    it("answers 403 FORBIDDEN when the key lacks the route's role, and keeps admins in their tenant", async () => {
+      for (const key of [keys.requester, keys.approver, keys.otherTenant]) {
+        const response = await createKey(key, { actor: "eve", roles: ["admin"] });
+        expect(response.statusCode).toBe(403);
+        expectErrorShape(response.body, "FORBIDDEN");
+      }
+      const crossTenant = await createKey(keys.admin, { tenant: "globex", actor: "eve", roles: ["admin"] });
+      expect(crossTenant.statusCode).toBe(403);
+      expect(await count(store, "SELECT count(*)::int AS n FROM api_keys WHERE actor = 'eve'")).toBe(0);
+    });
+
+    it("creates a working key over HTTP for an admin, in the admin's tenant, storing only its hash", async () => {
+      const response = await createKey(keys.admin, { actor: "dana", roles: ["requester", "approver"] });
+      expect(response.statusCode).toBe(201);
+      expect(response.headers["cache-control"]).toBe("no-store");
+      const created = response.json() as { key: string; tenant: string; actor: string; roles: string[] };
+      expect(created).toEqual({ key: expect.stringMatching(/^wdn_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/), tenant: "acme", actor: "dana", roles: ["requester", "approver"] });
+      const { rows } = await store.db.query<Record<string, unknown>>("SELECT * FROM api_keys WHERE key_id = $1", [keyIdOf(created.key)]);
+      expect(rows).toHaveLength(1);
+      expect(JSON.stringify(rows[0])).not.toContain(created.key.split("_").slice(2).join("_"));
+      const run = await inject({ method: "POST", url: "/v1/runs", headers: { authorization: `Bearer ${created.key}` }, payload: { goal: "Where is my order A-1001?" } });
+      expect(run.statusCode).toBe(200);
+      expect(run.json()).toMatchObject({ tenant: "acme", actor: "dana" });
+    });
+
+    it("authenticates from its cache: repeated requests with one key run no query", async () => {
+      await createKey(keys.requester, { actor: "x", roles: ["requester"] }); // warm the cache
+      const before = store.db.statementCount();
+      for (let index = 0; index < 20; index++) expect((await createKey(keys.requester, { actor: "x", roles: ["requester"] })).statusCode).toBe(403);
+      expect(store.db.statementCount() - before).toBe(0);
+    });
+  });
+
+  describe("hostile requests get a 4xx in the error shape and change nothing", () => {
+    const json = { "content-type": "application/json" };
+
+    it("answers 404 NOT_FOUND for unknown routes and methods, in the error shape", async () => {
+      for (const [method, url] of [["GET", "/nope"], ["GET", "/v1/nope"], ["DELETE", "/v1/runs"], ["GET", "/v1/admin/keys"]] as const) {
+        const response = await inject({ method, url, headers: keys.admin.headers });
+        expect(response.statusCode, `${method} ${url}`).toBe(404);
+        expectErrorShape(response.body, "NOT_FOUND");
+      }
+    });
+
+    it("answers 413 BODY_TOO_LARGE over 1 MB, 415 for a non-JSON body, 400 for malformed JSON, prototype keys and deep nesting", async () => {
+      const keysBefore = await count(store, "SELECT count(*)::int AS n FROM api_keys");
+      const runsBefore = await count(store, "SELECT count(*)::int AS n FROM runs");
+      const cases: Array<[string, InjectOptions, number, string]> = [
+        ["over 1 MB", { url: "/v1/runs", headers: json, payload: JSON.stringify({ goal: "x".repeat(1_100_000) }) }, 413, "BODY_TOO_LARGE"],
+        ["text/plain", { url: "/v1/runs", headers: { "content-type": "text/plain" }, payload: "Refund A-1001" }, 415, "UNSUPPORTED_MEDIA_TYPE"],
+        ["form", { url: "/v1/runs", headers: { "content-type": "application/x-www-form-urlencoded" }, payload: "goal=x" }, 415, "UNSUPPORTED_MEDIA_TYPE"],
+        ["xml", { url: "/v1/admin/keys", headers: { "content-type": "application/xml" }, payload: "<a/>" }, 415, "UNSUPPORTED_MEDIA_TYPE"],
+        ["malformed", { url: "/v1/runs", headers: json, payload: '{"goal": "x"' }, 400, "VALIDATION_FAILED"],
+        ["trailing garbage", { url: "/v1/admin/keys", headers: json, payload: '{"actor":"a","roles":["admin"]} x' }, 400, "VALIDATION_FAILED"],
+        ["__proto__", { url: "/v1/admin/keys", headers: json, payload: '{"actor":"a","roles":["admin"],"__proto__":{"isAdmin":true}}' }, 400, "VALIDATION_FAILED"],
+        ["constructor.prototype", { url: "/v1/runs", headers: json, payload: '{"goal":"x","constructor":{"prototype":{"a":1}}}' }, 400, "VALIDATION_FAILED"],
+        ["deep nesting", { url: "/v1/runs", headers: json, payload: `{"goal":"x","context":{"a":${"[".repeat(5000)}${"]".repeat(5000)}}}` }, 400, "VALIDATION_FAILED"],
+        ["wrong types", { url: "/v1/admin/keys", headers: json, payload: '{"actor":42,"roles":"admin"}' }, 400, "VALIDATION_FAILED"],
+      ];
+      for (const [name, options, status, code] of cases) {
+        const response = await inject({ method: "POST", ...options, headers: { ...keys.admin.headers, ...(options.headers as Record<string, string>) } });
+        expect(response.statusCode, name).toBe(status);
+        expectErrorShape(response.body, code);
+      }
+      expect(await count(store, "SELECT count(*)::int AS n FROM api_keys")).toBe(keysBefore);
+      expect(await count(store, "SELECT count(*)::int AS n FROM runs")).toBe(runsBefore);
+      expect((await inject({ url: "/healthz" })).statusCode).toBe(200);
+    });
+
+    it("answers 400 in the error shape for URLs the router refuses: bad percent-encoding, over-long path parameters", async () => {
+      for (const url of ["/v1/runs/%E0%A4%A", `/v1/runs/${"x".repeat(600)}`, `/v1/admin/keys/${"f".repeat(5000)}`]) {
+        const response = await inject({ method: url.startsWith("/v1/admin") ? "DELETE" : "GET", url, headers: keys.admin.headers });
+        expect(response.statusCode, url.slice(0, 40)).toBe(400);
+        expectErrorShape(response.body, "VALIDATION_FAILED");
+        expect(response.headers["x-request-id"]).toBeTruthy();
+      }
+    });
+
+    it("lists the failing fields of an invalid body in details", async () => {
+      const response = await createKey(keys.admin, { actor: "", roles: ["boss"], extra: true });
+      expect(response.statusCode).toBe(400);
+      const details = (response.json() as { error: { details: Array<{ path: string }> } }).error.details.map((detail) => detail.path);
+      expect(details).toEqual(expect.arrayContaining(["body.actor", "body.roles.0", "body"]));
+    });
+
+    it("names the prototype-poisoning problem instead of calling the JSON malformed", async () => {
+      const response = await inject({ method: "POST", url: "/v1/admin/keys", headers: { ...keys.admin.headers, ...json }, payload: '{"__proto__":{"x":1}}' });
+      expect(response.json().error.message).toMatch(/__proto__/);
+    });
+  });
+
+  describe("rate limit", () => {
+    it("answers 429 RATE_LIMITED per key after the limit, and leaves other keys and public routes alone", async () => {
+      const limited = await startTestServer(store, { rateLimit: { max: 3, timeWindow: 60_000 } });
+      try {
+        const call = (key: TestKey) => limited.app.inject({ method: "POST", url: "/v1/admin/keys", headers: key.headers, payload: { actor: "x", roles: ["requester"] } });
+        for (let index = 0; index < 3; index++) expect((await call(limited.keys.requester)).statusCode).toBe(403);
+        const over = await call(limited.keys.requester);
+        expect(over.statusCode).toBe(429);
+        expectErrorShape(over.body, "RATE_LIMITED");
+        expect(Number(over.headers["retry-after"])).toBeGreaterThan(0);
+        expect((await call(limited.keys.approver)).statusCode).toBe(403);
+        for (let index = 0; index < 5; index++) expect((await limited.app.inject({ url: "/healthz" })).statusCode).toBe(200);
+      } finally {
+        await limited.close();
+      }
+    });
+  });
+
+  describe("idempotency keys", () => {
+    const runsWithKey = (key: string) => count(store, "SELECT count(*)::int AS n FROM runs WHERE idempotency_key = $1", [key]);
+    const startRun = (key: TestKey, idempotencyKey: string, payload: unknown, target: WardenApp = app) =>
+      target.inject({ method: "POST", url: "/v1/runs", headers: { ...key.headers, "idempotency-key": idempotencyKey }, payload: payload as InjectOptions["payload"] });
+
+    it("replays the first response byte for byte for the same key and body, without running again", async () => {
+      const idem = `replay-${Date.now()}`;
+      const first = await startRun(keys.requester, idem, { goal: "Where is my order A-1001?", context: { channel: "web", locale: "en" } });
+      expect(first.statusCode).toBe(200);
+      expect(first.headers["idempotent-replayed"]).toBeUndefined();
+      expect(await runsWithKey(idem)).toBe(1);
+      const runsBefore = await count(store, "SELECT count(*)::int AS n FROM runs");
+      // Same body with its keys in another order: the same request.
+      const again = await startRun(keys.requester, idem, { context: { locale: "en", channel: "web" }, goal: "Where is my order A-1001?" });
+      expect(again.statusCode).toBe(first.statusCode);
+      expect(again.body).toBe(first.body);
+      expect(again.headers["content-type"]).toBe(first.headers["content-type"]);
+      expect(again.headers["idempotent-replayed"]).toBe("true");
+      expect(await count(store, "SELECT count(*)::int AS n FROM runs")).toBe(runsBefore);
+    });
+
+    it("answers 422 IDEMPOTENCY_MISMATCH for the same key with a different body, and scopes keys per tenant", async () => {
+      const idem = `mismatch-${Date.now()}`;
+      expect((await startRun(keys.requester, idem, { goal: "Where is my order A-1001?" })).statusCode).toBe(200);
+      const other = await startRun(keys.requester, idem, { goal: "Where is my order A-1002?" });
+      expect(other.statusCode).toBe(422);
+      expectErrorShape(other.body, "IDEMPOTENCY_MISMATCH");
+      // The same key in another tenant is another key: it runs.
+      const globex = await startRun(keys.otherTenant, idem, { goal: "Where is my order G-2001?" });
+      expect(globex.statusCode).toBe(200);
+      expect(globex.json()).toMatchObject({ tenant: "globex" });
+      expect(await runsWithKey(idem)).toBe(2);
+    });
+
+    it("answers 409 IDEMPOTENCY_IN_FLIGHT while the first request runs, then replays it", async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const model = new ScriptedChatModel([
+        async () => {
+          await gate;
+          return aiText("Order A-1001 was delivered 5 days ago.");
+        },
+        aiText("Order A-1001 was delivered 5 days ago."),
+        aiText("Order A-1001 was delivered 5 days ago."),
+      ]);
+      const slow = await startTestServer(store, { model });
+      try {
+        const idem = `in-flight-${Date.now()}`;
+        const body = { goal: "Where is my order A-1001?" };
+        const first = startRun(slow.keys.requester, idem, body, slow.app);
+        for (let attempt = 0; attempt < 200 && model.calls.length === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
+        expect(model.calls.length).toBe(1);
+        const during = await startRun(slow.keys.requester, idem, body, slow.app);
+        expect(during.statusCode).toBe(409);
+        expectErrorShape(during.body, "IDEMPOTENCY_IN_FLIGHT");
+        release();
+        const done = await first;
+        expect(done.statusCode).toBe(200);
+        const after = await startRun(slow.keys.requester, idem, body, slow.app);
+        expect(after.body).toBe(done.body);
+        expect(after.headers["idempotent-replayed"]).toBe("true");
+        expect(await runsWithKey(idem)).toBe(1);
+      } finally {
+        release();
+        await slow.close();
+      }
+    });
+
+    it("runs a request once when five copies with one key arrive together", async () => {
+      const idem = `burst-${Date.now()}`;
+      const responses = await Promise.all(Array.from({ length: 5 }, () => startRun(keys.requester, idem, { goal: "Where is my order A-1002?" })));
+      const fresh = responses.filter((response) => response.statusCode === 200 && response.headers["idempotent-replayed"] === undefined);
+      expect(fresh).toHaveLength(1);
+      for (const response of responses) {
+        if (response === fresh[0]) continue;
+        if (response.statusCode === 409) expectErrorShape(response.body, "IDEMPOTENCY_IN_FLIGHT");
+        else expect(response.body).toBe(fresh[0]!.body);
+      }
+      expect(await runsWithKey(idem)).toBe(1);
+    });
+
+    it("refuses a malformed Idempotency-Key with 400 and runs nothing", async () => {
+      const runsBefore = await count(store, "SELECT count(*)::int AS n FROM runs");
+      for (const bad of ["", "x".repeat(256), "tab\there", "ключ"]) {
+        const response = await app.inject({ method: "POST", url: "/v1/runs", headers: { ...keys.requester.headers, "idempotency-key": bad }, payload: { goal: "Where is my order A-1001?" } });
+        expect(response.statusCode, JSON.stringify(bad)).toBe(400);
+        expectErrorShape(response.body, "VALIDATION_FAILED");
+      }
+      expect(await count(store, "SELECT count(*)::int AS n FROM runs")).toBe(runsBefore);
+    });
+  });
+
+  describe("idempotency for routes with their own outcome", () => {
+    let runtime: Runtime;
+    let custom: WardenApp;
+    let calls = 0;
+    let admin: TestKey;
+
+    beforeAll(async () => {
+      runtime = await createRuntime({ store, env: {} });
+      custom = createApp({ runtime });
+      // A route that fails with a 5xx once, and a streaming route that records its own outcome.
+      custom.post("/v1/test/flaky", { config: { idempotent: true } }, async () => {
+        calls++;
+        if (calls === 1) throw new Error("boom: secret detail");
+        return { calls };
+      });
+      custom.post("/v1/test/stream", { config: { idempotent: true } }, async (request, reply) => {
+        calls++;
+        reply.hijack();
+        reply.raw.writeHead(200, { "content-type": "text/event-stream" });
+        reply.raw.write("data: hello\n\n");
+        if ((request.body as { record?: boolean }).record) await request.idempotency?.complete(200, `{"calls":${calls}}`);
+        reply.raw.end();
+      });
+      await custom.ready();
+      admin = await server.makeKey("acme", "idem-admin", ["admin"]);
+    });
+    afterAll(async () => {
+      await custom?.close();
+      await runtime?.close();
+    });
+
+    const post = (url: string, idem: string, payload: unknown) =>
+      custom.inject({ method: "POST", url, headers: { ...admin.headers, "idempotency-key": idem }, payload: payload as InjectOptions["payload"] });
+
+    it("answers a 500 INTERNAL with a generic message, and lets a retry with the same key run again", async () => {
+      calls = 0;
+      const failed = await post("/v1/test/flaky", "flaky-1", { a: 1 });
+      expect(failed.statusCode).toBe(500);
+      expectErrorShape(failed.body, "INTERNAL");
+      expect(failed.body).not.toContain("secret detail");
+      const retried = await post("/v1/test/flaky", "flaky-1", { a: 1 });
+      expect(retried.statusCode).toBe(200);
+      expect(retried.json()).toEqual({ calls: 2 });
+    });
+
+    it("replays what a hijacking route recorded through request.idempotency, and frees the key when it recorded nothing", async () => {
+      calls = 0;
+      expect((await post("/v1/test/stream", "stream-recorded", { record: true })).body).toBe("data: hello\n\n");
+      const replayed = await post("/v1/test/stream", "stream-recorded", { record: true });
+      expect(replayed.body).toBe('{"calls":1}');
+      expect(replayed.headers["idempotent-replayed"]).toBe("true");
+      expect(calls).toBe(1);
+
+      expect((await post("/v1/test/stream", "stream-unrecorded", { record: false })).statusCode).toBe(200);
+      expect((await post("/v1/test/stream", "stream-unrecorded", { record: false })).body).toBe("data: hello\n\n");
+      expect(calls).toBe(3);
+    });
+  });
+
+  describe("health, metrics and documentation", () => {
+    it("answers /healthz and /readyz without a key", async () => {
+      expect((await inject({ url: "/healthz" })).json()).toEqual({ status: "ok" });
+      const ready = await inject({ url: "/readyz" });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toEqual({ status: "ready" });
+    });
+
+    it("answers /readyz 503 STORE_UNAVAILABLE, and a database route 503 instead of 500, once the database is gone", async () => {
+      const doomedStore = await backend.open();
+      const doomed = await startTestServer(doomedStore);
+      try {
+        expect((await doomed.app.inject({ url: "/readyz" })).statusCode).toBe(200);
+        await createKeyOn(doomed.app, doomed.keys.admin); // the admin key is now cached: the next failure is the insert
+        await doomedStore.close();
+        const ready = await doomed.app.inject({ url: "/readyz" });
+        expect(ready.statusCode).toBe(503);
+        expectErrorShape(ready.body, "STORE_UNAVAILABLE");
+        expect((await doomed.app.inject({ url: "/healthz" })).statusCode).toBe(200);
+        const write = await createKeyOn(doomed.app, doomed.keys.admin);
+        expect(write.statusCode).toBe(503);
+        expectErrorShape(write.body, "STORE_UNAVAILABLE");
+      } finally {
+        await doomed.close();
+      }
+    });
+
+    it("exports run, tool, policy and request metrics in Prometheus text after a run", async () => {
+      const run = await inject({ method: "POST", url: "/v1/runs", headers: keys.requester.headers, payload: { goal: "Where is my order A-1001?" } });
+      expect(run.json().status).toBe("completed");
+      const metrics = await inject({ url: "/metrics" });
+      expect(metrics.statusCode).toBe(200);
+      expect(metrics.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
+      const text = metrics.body;
+      expect(text).toMatch(/^warden_runs_total\{status="completed"\} [1-9]/m);
+      expect(text).toMatch(/^warden_tool_calls_total\{tool="lookup_order",status="ok"\} [1-9]/m);
+      expect(text).toMatch(/^warden_policy_decisions_total\{effect="allow",point="tool_call"\} [1-9]/m);
+      expect(text).toMatch(/^warden_run_duration_seconds_count\{status="completed"\} [1-9]/m);
+      expect(text).toMatch(/^warden_http_request_duration_seconds_count\{route="\/v1\/runs",method="POST",status_code="200"\} [1-9]/m);
+    });
+
+    it("serves the OpenAPI document with every /v1 route and bearer auth, and the Swagger UI at /docs", async () => {
+      const document = (await inject({ url: "/openapi.json" })).json() as {
+        openapi: string;
+        paths: Record<string, Record<string, unknown>>;
+        components: { securitySchemes: Record<string, { scheme: string }> };
+      };
+      expect(document.openapi).toMatch(/^3\.1/);
+      expect(Object.keys(document.paths)).toEqual(
+        expect.arrayContaining([
+          "/v1/runs",
+          "/v1/runs/{run_id}",
+          "/v1/runs/{run_id}/trace",
+          "/v1/runs/{run_id}/events",
+          "/v1/runs/{run_id}/cancel",
+          "/v1/approvals",
+          "/v1/approvals/{approval_id}",
+          "/v1/threads/{thread_id}/state",
+          "/v1/threads/{thread_id}/history",
+          "/v1/admin/keys",
+          "/healthz",
+          "/readyz",
+        ]),
+      );
+      expect(Object.keys(document.paths).some((path) => path.startsWith("/docs"))).toBe(false);
+      expect(document.components.securitySchemes.apiKey?.scheme).toBe("bearer");
+      expect(document.paths["/v1/admin/keys"]?.post).toMatchObject({ requestBody: expect.anything() });
+      const docs = await inject({ url: "/docs" });
+      expect(docs.statusCode).toBe(200);
+      expect(docs.headers["content-type"]).toMatch(/text\/html/);
+      expect(docs.body).toContain("swagger-ui-bundle.js");
+      expect((await inject({ url: "/docs/static/swagger-ui-bundle.js" })).statusCode).toBe(200);
+      expect((await inject({ url: "/docs/json" })).json()).toMatchObject({ openapi: document.openapi });
+    });
+
+    it("echoes a sane X-Request-Id and makes one up otherwise", async () => {
+      expect((await inject({ url: "/healthz", headers: { "x-request-id": "abc-123" } })).headers["x-request-id"]).toBe("abc-123");
+      expect((await inject({ url: "/healthz", headers: { "x-request-id": "bad id\u0001" } })).headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe("closing", () => {
+    it("lets a running request finish on close, and refuses one queued behind it with 503 in the error shape", async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const model = new ScriptedChatModel([
+        async () => {
+          await gate;
+          return aiText("Order A-1001 was delivered 5 days ago.");
+        },
+        aiText("Order A-1001 was delivered 5 days ago."),
+      ]);
+      const slow = await startTestServer(store, { model });
+      await slow.app.listen({ port: 0, host: "127.0.0.1" });
+      const { port } = slow.app.server.address() as AddressInfo;
+      const body = JSON.stringify({ goal: "Where is my order A-1001?" });
+      // Two pipelined requests on one connection: the second reaches the server only after the first answered.
+      const socket = connect(port, "127.0.0.1");
+      let received = "";
+      socket.on("data", (chunk) => (received += chunk.toString()));
+      const ended = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+      socket.write(
+        `POST /v1/runs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${slow.keys.requester.key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+          "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+      );
+      try {
+        for (let attempt = 0; attempt < 200 && model.calls.length === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
+        const closed = slow.app.close();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        release();
+        await closed;
+        await ended;
+        const [first, second] = received.split(/(?=HTTP\/1\.1 )/);
+        console.log(received);
+        expect(first).toMatch(/^HTTP\/1\.1 200 /);
+        expect(first).toContain('"status":"completed"');
+        expect(second).toMatch(/^HTTP\/1\.1 503 /);
+        expect(second).toMatch(/connection: close/i);
+        expectErrorShape(second!.slice(second!.indexOf("\r\n\r\n") + 4), "STORE_UNAVAILABLE");
+      } finally {
+        release();
+        socket.destroy();
+        await slow.close();
+      }
+    });
+  });
+
+  function createKeyOn(target: WardenApp, key: TestKey) {
+    return target.inject({ method: "POST", url: "/v1/admin/keys", headers: key.headers, payload: { actor: "late", roles: ["requester"] } });
+  }
+});
+
+describe("logging", () => {
+  let store: Store;
+  let runtime: Runtime;
+  beforeAll(async () => {
+    store = await backends[0]!.open();
+    runtime = await createRuntime({ store, env: {} });
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await store?.close();
+  });
+
+  it("redacts authorization headers, cookies and API keys from log lines", async () => {
+    const lines: string[] = [];
+    const app = createApp({ runtime, logger: { level: "info", stream: { write: (line) => lines.push(line) } } });
+    app.get("/v1/test/log", async (request) => {
+      request.log.info({ headers: request.headers, key: "wdn_secret_key", nested: { api_key: "also-secret" } }, "probe");
+      return { ok: true };
+    });
+    await app.ready();
+    try {
+      const secretKey = `wdn_0123456789abcdef_${"S".repeat(43)}`;
+      await app.inject({ url: "/v1/test/log", headers: { authorization: `Bearer ${secretKey}`, cookie: "session=topsecret" } });
+      const output = lines.join("");
+      expect(output).toContain("request_id");
+      expect(output).not.toContain("SSSS");
+      expect(output).not.toContain("topsecret");
+      expect(output).not.toContain("wdn_secret_key");
+      expect(output).not.toContain("also-secret");
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+/** `warden serve` and `warden keys` as child processes on one PGlite data directory, like an operator runs them. */
+describe("warden serve and keys CLI (child processes on a PGlite data dir)", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "warden-serve-"));
+  const env = { ...process.env, WARDEN_DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", DATABASE_URL: "", OPENAI_API_KEY: "", WARDEN_RATE_LIMIT_MAX: "" };
+  const children: ChildProcess[] = [];
+  let first: ServeProcess;
+  let keyOf: { admin: string; alice: string; bob: string };
+  let waitingRun: { run_id: string; pending_approvals: Array<{ approval_id: string }> };
+
+  afterAll(() => {
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  }
+
+  interface ServeProcess {
+    child: ChildProcess;
+    url: string;
+    output(): string;
+    waitFor(pattern: RegExp): Promise<void>;
+    exited: Promise<number | null>;
+  }
+
+  async function serve(): Promise<ServeProcess> {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    children.push(child);
+    let output = "";
+    const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const waiter of [...waiters]) {
+        if (waiter.pattern.test(output)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const waitFor = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        if (pattern.test(output)) return resolve();
+        waiters.push({ pattern, resolve });
+        void exited.then(() => reject(new Error(`serve exited before ${pattern}:\n${output}`)));
+      });
+    await waitFor(/"msg":"warden listening"/);
+    const url = /"url":"(http:\/\/[^"]+)","database":"pglite","msg":"warden listening"/.exec(output)![1]!;
+    return { child, url, output: () => output, waitFor, exited };
+  }
+
+  async function call(base: string, key: string, method: string, path: string, body?: unknown) {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  }
+
+  it("prints an admin key on the first start, and the keys CLI refuses the data dir while the server holds it", async () => {
+    first = await serve();
+    const admin = /It is shown only this once; store it now:\s+(wdn_\S+)/.exec(first.output())?.[1];
+    expect(admin).toMatch(/^wdn_/);
+    const locked = await cli(["keys", "create", "--tenant", "acme", "--actor", "zed", "--roles", "requester"]);
+    expect(locked.code).toBe(1);
+    expect(locked.stdout).toBe("");
+    expect(locked.stderr).toMatch(/STORE_LOCKED.*POST \/v1\/admin\/keys/);
+    const alice = await call(first.url, admin!, "POST", "/v1/admin/keys", { actor: "alice", roles: ["requester"] });
+    const bob = await call(first.url, admin!, "POST", "/v1/admin/keys", { actor: "bob", roles: ["approver"] });
+    expect([alice.status, bob.status]).toEqual([201, 201]);
+    keyOf = { admin: admin!, alice: alice.body.key, bob: bob.body.key };
+  }, 120_000);
+
+  it("on SIGTERM finishes the request in flight, then exits 0", async () => {
+    const inFlight = call(first.url, keyOf.alice, "POST", "/v1/runs", { goal: "Refund order A-1001, it arrived broken." });
+    await first.waitFor(/"url":"\/v1\/runs"[^\n]*"msg":"incoming request"/);
+    first.child.kill("SIGTERM");
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe("waiting_approval");
+    waitingRun = response.body as typeof waitingRun;
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toMatch(/"msg":"stopped"/);
+  }, 60_000);
+
+  it("keys create prints exactly one JSON line once the data dir is free", async () => {
+    const created = await cli(["keys", "create", "--tenant", "acme", "--actor", "carol", "--roles", "approver,requester"]);
+    expect(created.code).toBe(0);
+    const lines = created.stdout.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({ key: expect.stringMatching(/^wdn_[0-9a-f]{16}_/), tenant: "acme", actor: "carol", roles: ["approver", "requester"] });
+    const refused = await cli(["keys", "create", "--tenant", "acme", "--actor", "carol", "--roles", "superuser"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toMatch(/VALIDATION_FAILED.*roles/);
+  }, 60_000);
+
+  it("a run waiting for approval survives the restart and is approved through the new process, refunding once", async () => {
+    const second = await serve();
+    expect(second.output()).not.toMatch(/admin key/);
+    const read = await call(second.url, keyOf.bob, "GET", `/v1/runs/${waitingRun.run_id}`);
+    expect(read.body.status).toBe("waiting_approval");
+    const approved = await call(second.url, keyOf.bob, "POST", `/v1/approvals/${waitingRun.pending_approvals[0]!.approval_id}`, { decision: "approve" });
+    expect(approved.status).toBe(200);
+    expect(approved.body.status).toBe("completed");
+    expect(approved.body.effects).toEqual([expect.objectContaining({ tool: "issue_refund", status: "completed" })]);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+    const store = await openStore({ dataDir, seed: false });
+    try {
+      expect(await count(store, "SELECT count(*)::int AS n FROM refunds WHERE tenant_id = 'acme' AND order_id = 'A-1001'")).toBe(1);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});
+
+describe("the HTTP status table", () => {
+  it("docs/errors.md gives every error code the status the server answers with", () => {
+    const page = readFileSync("docs/errors.md", "utf8");
+    const section = page.slice(page.indexOf("## HTTP statuses"));
+    const documented = new Map<string, number>();
+    for (const match of section.matchAll(/^\| (\d{3}) \| (.*) \|$/gm)) {
+      for (const code of match[2]!.matchAll(/`([A-Z_]+)`/g)) documented.set(code[1]!, Number(match[1]));
+    }
+    const expected = new Map(Object.keys(ERROR_CODES).map((code) => [code, HTTP_STATUS[code as ErrorCode]]));
+    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(expected));
+  });
+
+  it("maps errors nobody anticipated to 500 INTERNAL and lost databases to 503, without leaking messages", () => {
+    expect(toErrorReply(new Error("password=hunter2"))).toEqual({ statusCode: 500, body: { error: { code: "INTERNAL", message: ERROR_CODES.INTERNAL } }, serverFault: true });
+    expect(toErrorReply(new WardenError("POLICY_INVALID", "policies/x.json: bad rule")).body.error).toEqual({ code: "INTERNAL", message: ERROR_CODES.INTERNAL });
+    expect(toErrorReply(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })).statusCode).toBe(503);
+    expect(toErrorReply(Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" })).statusCode).toBe(503);
+    expect(toErrorReply(new WardenError("STORE_LOCKED")).body.error.code).toBe("STORE_UNAVAILABLE");
+    expect(toErrorReply(new WardenError("THREAD_BUSY", "busy")).statusCode).toBe(409);
+  });
+});
