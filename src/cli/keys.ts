@@ -15,11 +15,7 @@ use POST /v1/admin/keys with an admin key instead).
 export async function runKeys(args: string[]): Promise<void> {
   const [subcommand, ...rest] = args;
   if (subcommand !== "create") throw new WardenError("VALIDATION_FAILED", `Unknown keys command "${subcommand ?? ""}".\n\n${KEYS_USAGE}`);
-  const { values } = parseArgs({
-    args: rest,
-    options: { tenant: { type: "string" }, actor: { type: "string" }, roles: { type: "string" } },
-    strict: true,
-  });
+  const values = parseKeyArgs(rest);
   if (!values.tenant || !values.actor || !values.roles) {
     throw new WardenError("VALIDATION_FAILED", `--tenant, --actor and --roles are required.\n\n${KEYS_USAGE}`);
   }
@@ -37,5 +33,14 @@ export async function runKeys(args: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify({ key: created.key, tenant: created.tenant, actor: created.actor, roles: created.roles })}\n`);
   } finally {
     await store.close();
+  }
+}
+
+function parseKeyArgs(args: string[]): { tenant?: string | undefined; actor?: string | undefined; roles?: string | undefined } {
+  try {
+    return parseArgs({ args, options: { tenant: { type: "string" }, actor: { type: "string" }, roles: { type: "string" } }, strict: true }).values;
+  } catch (error) {
+    // An unknown option or a missing value: say so with the usage, not with a stack trace.
+    throw new WardenError("VALIDATION_FAILED", `${error instanceof Error ? error.message : String(error)}\n\n${KEYS_USAGE}`);
   }
 }

@@ -10,7 +10,7 @@ import { createRequestApprovalNode } from "../nodes/workflow/request-approval.js
 import { createValidateRequestNode } from "../nodes/workflow/validate-request.js";
 import type { DepsProvider } from "./deps.js";
 import { afterDraft, afterWorkflowApproval, continueOrEscalate } from "./routing.js";
-import { RuntimeState } from "./state.js";
+import { RuntimeState, WorkflowInput, WorkflowOutput } from "./state.js";
 
 /**
  * The deterministic refund workflow (`refund_workflow@1`):
@@ -18,7 +18,7 @@ import { RuntimeState } from "./state.js";
  * A failed step goes to `escalate`.
  */
 export function buildRefundWorkflow(getDeps: DepsProvider) {
-  return new StateGraph(RuntimeState)
+  return new StateGraph(RuntimeState, { input: WorkflowInput, output: WorkflowOutput })
     .addNode("validate_request", createValidateRequestNode(getDeps))
     .addNode("lookup_order", createLookupOrderNode(getDeps))
     .addNode("check_eligibility", createCheckEligibilityNode(getDeps))

@@ -89,5 +89,36 @@ export const RuntimeState = new StateSchema({
   verdict: z.enum(["pass", "fail"]).optional(),
 });
 
+/** What a run starts from: the envelope fields `intake` checks. */
+const envelopeFields = {
+  run_id: RuntimeState.fields.run_id,
+  thread_id: RuntimeState.fields.thread_id,
+  tenant: RuntimeState.fields.tenant,
+  actor: RuntimeState.fields.actor,
+  roles: RuntimeState.fields.roles,
+  goal: RuntimeState.fields.goal,
+  release: RuntimeState.fields.release,
+  context: RuntimeState.fields.context,
+};
+
+/** What the parent reads back from either path (answer_check and evaluate). */
+const outcomeFields = {
+  answer: RuntimeState.fields.answer,
+  status: RuntimeState.fields.status,
+  escalation: RuntimeState.fields.escalation,
+  evidence: RuntimeState.fields.evidence,
+  effects: RuntimeState.fields.effects,
+};
+
+/**
+ * Subgraph boundaries are narrow on purpose: each channel crossing one is written to the checkpoint again on
+ * the way in and on the way out (measured: about 90 extra SQL statements per refund run with the full state).
+ */
+export const WorkflowInput = new StateSchema(envelopeFields);
+export const WorkflowOutput = new StateSchema(outcomeFields);
+/** The agent also carries the thread's conversation in and out (its memory across runs on a thread). */
+export const AgentInput = new StateSchema({ ...envelopeFields, messages: RuntimeState.fields.messages, agent_max_steps: RuntimeState.fields.agent_max_steps });
+export const AgentOutput = new StateSchema({ ...outcomeFields, messages: RuntimeState.fields.messages });
+
 export type State = typeof RuntimeState.State;
 export type Update = typeof RuntimeState.Update;

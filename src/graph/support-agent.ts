@@ -6,14 +6,14 @@ import { createPolicyGateNode } from "../nodes/policy-gate.js";
 import { createToolsNode } from "../nodes/tools.js";
 import type { DepsProvider } from "./deps.js";
 import { afterAgent, afterAgentApproval, afterPolicyGate, afterTools } from "./routing.js";
-import { RuntimeState } from "./state.js";
+import { AgentInput, AgentOutput, RuntimeState } from "./state.js";
 
 /**
  * The open-ended support agent: agent → policy gate → [approval] → tools → agent, bounded by the release's
  * `agent.max_steps` (then escalated). A permanent tool failure escalates too.
  */
 export function buildSupportAgent(getDeps: DepsProvider) {
-  return new StateGraph(RuntimeState)
+  return new StateGraph(RuntimeState, { input: AgentInput, output: AgentOutput })
     .addNode("agent", createAgentNode(getDeps))
     .addNode("policy_gate", createPolicyGateNode(getDeps))
     .addNode("approval", createApprovalNode(getDeps))

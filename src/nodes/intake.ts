@@ -4,6 +4,9 @@ import type { State, Update } from "../graph/state.js";
 import { WardenError } from "../errors.js";
 import { nodeKit } from "./node-kit.js";
 
+/** Outcome fields of the previous run on a thread, cleared before a new one starts. */
+const PER_RUN_KEYS = ["answer", "status", "escalation", "verdict", "agent_steps", "refund_request", "order", "eligibility", "draft", "refund"] as const;
+
 /**
  * First node of every run: checks the envelope the graph was given, loads the release (throws on an unknown
  * one) and clears what a previous run on the same thread left behind.
@@ -24,20 +27,12 @@ export function createIntakeNode(getDeps: DepsProvider) {
       tools: kit.loaded.release.tools,
       "gen_ai.request.model": kit.loaded.release.model.name,
     });
-    return {
-      roles: state.roles ?? [],
-      agent_steps: 0,
-      agent_max_steps: kit.loaded.release.agent.max_steps,
-      evidence: new Overwrite([]),
-      answer: undefined,
-      status: undefined,
-      escalation: undefined,
-      verdict: undefined,
-      refund_request: undefined,
-      order: undefined,
-      eligibility: undefined,
-      draft: undefined,
-      refund: undefined,
-    };
+    // Clear only what a previous run on this thread left: writing unchanged channels costs checkpoint rows.
+    const update: Update = { roles: state.roles ?? [], agent_max_steps: kit.loaded.release.agent.max_steps };
+    if ((state.evidence ?? []).length > 0) update.evidence = new Overwrite([]);
+    for (const key of PER_RUN_KEYS) {
+      if (state[key] !== undefined) (update as Record<string, unknown>)[key] = undefined;
+    }
+    return update;
   };
 }

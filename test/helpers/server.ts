@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { createRuntime, type Runtime } from "../../src/runtime/create-runtime.js";
 import { createApiKey, type Role } from "../../src/server/api-keys.js";
@@ -74,4 +75,19 @@ export async function startTestServer(store: Store, options: TestServerOptions =
       await runtime.close();
     },
   };
+}
+
+/** A `SELECT count(*)::int AS n ...` query's number. */
+export async function countRows(store: Store, sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await store.db.query<{ n: number }>(sql, params);
+  return rows[0]?.n ?? 0;
+}
+
+/** Asserts the API's error body `{ error: { code, message } }` with `code`, and that no stack trace leaked. */
+export function expectErrorShape(body: string, code: string): void {
+  const parsed = JSON.parse(body) as { error: { code: string; message: string } };
+  expect(parsed.error.code).toBe(code);
+  expect(typeof parsed.error.message).toBe("string");
+  expect(parsed.error.message.length).toBeGreaterThan(0);
+  expect(body).not.toMatch(/at .*\.(ts|js):\d+/);
 }
