@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isWardenError } from "../src/errors.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
 import type { Store } from "../src/store/open-store.js";
 import type { TraceEvent } from "../src/trace/types.js";
 import { backends } from "./helpers/backends.js";
-import { addOrder, approver, refundGoal, refundsFor, requester, runtimeOn } from "./helpers/runtime.js";
+import { addOrder, approver, codeOf, refundGoal, refundsFor, requester, runtimeOn } from "./helpers/runtime.js";
 
-const codeOf = (promise: Promise<unknown>) => promise.then(() => "resolved", (error: unknown) => (isWardenError(error) ? error.code : String(error)));
 
 describe.each(backends)("runtime facade on $name", (backend) => {
   let store: Store;

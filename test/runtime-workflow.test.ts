@@ -4,14 +4,10 @@ import { checkpointThreadId } from "../src/runtime/checkpoint-thread.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
 import type { Store } from "../src/store/open-store.js";
 import { backends } from "./helpers/backends.js";
-import { addOrder, approver, refundGoal, refundsFor, requester, runtimeOn } from "./helpers/runtime.js";
+import { addOrder, approver, codeOf, refundGoal, refundsFor, requester, runtimeOn } from "./helpers/runtime.js";
 
 async function expectCode(promise: Promise<unknown>, code: string) {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(isWardenError(error) ? error.code : error).toBe(code);
+  expect(await codeOf(promise)).toBe(code);
 }
 
 describe.each(backends)("refund workflow on $name", (backend) => {

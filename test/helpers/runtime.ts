@@ -2,6 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/create-runtime.js";
 import type { Queryable } from "../../src/store/db.js";
 import type { Store } from "../../src/store/open-store.js";
+import { isWardenError } from "../../src/errors.js";
 
 /** A runtime over an already-open store, with no env (offline model, no OpenAI key even if the shell has one). */
 export function runtimeOn(store: Store, options: Omit<RuntimeOptions, "store" | "env"> & { model?: BaseChatModel } = {}): Promise<Runtime> {
@@ -41,4 +42,12 @@ export const approver = { tenant: "acme", approver: "bob", roles: ["approver"] }
 
 export function refundGoal(orderId: string, extra = "it arrived broken"): string {
   return `Refund order ${orderId}, ${extra}.`;
+}
+
+/** The WardenError code a promise rejects with ("resolved" when it does not reject). */
+export function codeOf(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => "resolved",
+    (error: unknown) => (isWardenError(error) ? error.code : String(error)),
+  );
 }
