@@ -24,6 +24,15 @@ export interface BenchOptions {
   backends: BackendName[];
   /** LangGraph checkpoint durability for both governed and raw runs ("async" is the runtime's default). */
   durability: Durability;
+  /**
+   * The HTTP figure (POST /v1/runs under load, on the pglite and postgres entries of `backends`): BENCH_HTTP=1
+   * (default) adds it, 0 skips it, `only` runs it alone (no governed/raw measurement).
+   */
+  http: "on" | "off" | "only";
+  /** Seconds of load per backend for the HTTP figure. */
+  httpDuration: number;
+  /** Concurrent keep-alive clients for the HTTP figure. */
+  httpConnections: number;
   databaseUrl: string | undefined;
   json: boolean;
 }
@@ -52,6 +61,9 @@ export function readOptions(env: Record<string, string | undefined> = process.en
   const durability = (env.BENCH_DURABILITY?.trim() || "async") as Durability;
   if (!DURABILITIES.includes(durability)) throw new Error(`BENCH_DURABILITY must be one of ${DURABILITIES.join(", ")}`);
   const databaseUrl = env.DATABASE_URL?.trim();
+  const httpRaw = env.BENCH_HTTP?.trim() || "1";
+  const http = new Map([["1", "on"], ["0", "off"], ["only", "only"]] as const).get(httpRaw as "1");
+  if (!http) throw new Error(`BENCH_HTTP must be 1, 0 or only, got "${httpRaw}"`);
   return {
     warmup: count(env, "BENCH_WARMUP", 5),
     runs: count(env, "BENCH_RUNS", 30, 1),
@@ -61,6 +73,9 @@ export function readOptions(env: Record<string, string | undefined> = process.en
     profileRuns: count(env, "BENCH_PROFILE_RUNS", 5),
     backends: backends as BackendName[],
     durability,
+    http,
+    httpDuration: count(env, "BENCH_HTTP_DURATION", 10, 1),
+    httpConnections: count(env, "BENCH_HTTP_CONNECTIONS", 32, 1),
     databaseUrl: databaseUrl === "" ? undefined : databaseUrl,
     json: argv.includes("--json"),
   };

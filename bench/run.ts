@@ -4,16 +4,20 @@
  *
  *   BENCH_RUNS=30 BENCH_ROUNDS=3 BENCH_CONCURRENT_RUNS=128 BENCH_CONCURRENCY=16 BENCH_WARMUP=5 BENCH_PROFILE_RUNS=5 \
  *   BENCH_BACKENDS=memory,pglite,postgres BENCH_DURABILITY=async DATABASE_URL=postgres://... npm run bench -- --json
+ *
+ * Then the HTTP figure (bench/http.ts) on the pglite and postgres backends: BENCH_HTTP=0 skips it, BENCH_HTTP=only
+ * runs nothing else; BENCH_HTTP_DURATION=10 (seconds per backend), BENCH_HTTP_CONNECTIONS=32.
  */
 import { availableParallelism } from "node:os";
 import { openBackend, type BenchBackend } from "./backends.js";
 import { createOrderPool, type OrderPool } from "./governed.js";
+import { benchHttp, type HttpBackendResult } from "./http.js";
 import { concurrentBlock, sequentialBlock, splitRuns, summarizeConcurrent, summarizeSequential, warmUp, type Block } from "./measure.js";
 import { readOptions, type BackendName, type BenchOptions } from "./options.js";
 import { profileRuns, type ProfileResult } from "./profile.js";
 import { TARGET_RATIO, type BackendResult, type BenchReport, type TargetResult } from "./results.js";
 import { profileDb } from "./sql-profile.js";
-import { renderProfile, renderSummary } from "./table.js";
+import { renderHttp, renderProfile, renderSummary } from "./table.js";
 import { createGovernedTarget, createRawTarget, type Target } from "./targets.js";
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -122,24 +126,37 @@ async function main(): Promise<void> {
       profileRuns: options.profileRuns,
       backends: options.backends,
       durability: options.durability,
+      http: options.http,
+      httpDuration: options.httpDuration,
+      httpConnections: options.httpConnections,
       postgres: options.databaseUrl !== undefined,
     },
     target: TARGET_RATIO,
     backends: [],
   };
-  for (const name of options.backends) report.backends.push(await benchBackend(name, options));
+  if (options.http !== "only") {
+    for (const name of options.backends) report.backends.push(await benchBackend(name, options));
+  }
+  const http: HttpBackendResult[] = [];
+  if (options.http !== "off") {
+    for (const name of options.backends) if (name !== "memory") http.push(await benchHttp(name, options));
+  }
 
-  const sections = [renderSummary(report)];
+  const sections = options.http === "only" ? [] : [renderSummary(report)];
   for (const result of report.backends) {
     for (const kind of ["governed", "raw"] as const) {
       const profile = result[kind]?.profile;
       if (profile) sections.push(renderProfile(result.backend, kind, profile));
     }
   }
+  if (http.length > 0) {
+    sections.push(renderHttp(http, options.httpConnections, options.httpDuration));
+    for (const result of http) if ("profile" in result && result.profile) sections.push(renderProfile(result.backend, "agent run (the HTTP figure's run, direct)", result.profile));
+  }
   const text = sections.join("\n\n");
   if (options.json) {
     log(text);
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report, http }, null, 2)}\n`);
   } else {
     process.stdout.write(`${text}\n`);
   }

@@ -1,3 +1,4 @@
+import { HTTP_TARGET_RUNS_PER_SECOND, httpTargetMet, type HttpBackendResult } from "./http.js";
 import { byGroup, type ProfileResult } from "./profile.js";
 import type { BackendResult, BenchReport } from "./results.js";
 
@@ -88,4 +89,40 @@ export function renderProfile(backend: string, kind: string, profile: ProfileRes
     `${backend} ${kind}: ${profile.runs} profiled runs, ${fixed(profile.msPerRun, 2)} ms/run wall, ` +
     `${fixed(profile.sqlMsPerRun, 2)} ms/run summed SQL time, Db.statementCount ${fixed(profile.statementsPerRun)}/run`;
   return `${note}\n${table(header, [...rows, ...groups, totals], (column) => column >= 1)}`;
+}
+
+/** The HTTP figure: one row per backend, then a line per backend whose clients saw anything but 2xx. */
+export function renderHttp(results: HttpBackendResult[], connections: number, seconds: number): string {
+  const title =
+    `Warden bench over HTTP: POST /v1/runs {"goal":"Where is my order A-1001?"} (agent path, no approval → completed), ` +
+    `${connections} keep-alive connections for ${seconds} s (autocannon), rate limit and logs off`;
+  const header = ["backend", "2xx", "non-2xx", "errors", "runs/s", "p50 ms", "p99 ms", "SQL/run", "loop busy", "busy ms/run", `target ≥${HTTP_TARGET_RUNS_PER_SECOND}/s`];
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const result of results) {
+    if ("skipped" in result) {
+      notes.push(`${result.backend}: ${result.skipped}`);
+      continue;
+    }
+    const non2xx = Object.values(result.non2xx).reduce((sum, n) => sum + n, 0);
+    const met = httpTargetMet(result);
+    rows.push([
+      result.backend,
+      String(result.ok),
+      String(non2xx),
+      String(result.errors + result.timeouts),
+      fixed(result.runsPerSecond),
+      fixed(result.latencyMs.p50, 0),
+      fixed(result.latencyMs.p99, 0),
+      fixed(result.statementsPerRun),
+      `${fixed(result.loopUtilization * 100, 0)}%`,
+      fixed(result.loopBusyMsPerRun, 2),
+      met === null ? "-" : met ? "met" : `missed (${times(HTTP_TARGET_RUNS_PER_SECOND / result.runsPerSecond)} short)`,
+    ]);
+    if (non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+      const codes = Object.entries(result.non2xx).map(([code, n]) => `${n}× ${code}`).join(", ");
+      notes.push(`${result.backend}: NOT ALL REQUESTS SUCCEEDED: ${codes || "no non-2xx"}, ${result.errors} socket errors, ${result.timeouts} timeouts (runs/s counts 2xx only)`);
+    }
+  }
+  return [`${title}\n`, table(header, rows, (column) => column >= 1 && column <= 9), ...notes].join("\n");
 }

@@ -28,6 +28,9 @@ export const ERROR_CODES = {
   STORE_LOCKED: "The embedded database directory is in use by another process.",
   STORE_UNAVAILABLE: "The database cannot be reached.",
   MODEL_ERROR: "The language model call failed.",
+  // Rollback switches (flags) and releases.
+  RUNTIME_DISABLED: "The runtime is switched off for this tenant (a rollback flag); retry later.",
+  ROUTE_DISABLED: "The route this request needs is switched off (a rollback flag) and has no fallback.",
   // HTTP API (the server maps these and the codes above to statuses in one place).
   VALIDATION_FAILED: "The request body, query or path parameters are invalid.",
   UNAUTHENTICATED: "Missing, malformed or unknown API key.",

@@ -1,8 +1,10 @@
 import { parseArgs } from "node:util";
 import { isWardenError } from "../errors.js";
 import { runDemo } from "./demo.js";
+import { runFlags } from "./flags.js";
 import { runKeys } from "./keys.js";
 import { runMigrate } from "./migrate.js";
+import { runRelease } from "./release.js";
 import { runServe } from "./serve.js";
 
 const USAGE = `warden <command>
@@ -13,6 +15,11 @@ Commands:
   serve           run the HTTP API on PORT (8080) / HOST (127.0.0.1); prints an admin key on first start
   keys create --tenant T --actor A --roles requester,approver,admin
                   create an API key and print it once as one JSON line
+  release list [--tenant T] | show <id> | activate <id> --tenant T
+                  versioned releases; activating the previous one is the rollback (next run, no restart)
+  flags set|clear (--tenant T | --global) --kind tool|prompt|model|workflow|agent|runtime [--target X] ...
+  flags list [--tenant T]
+                  rollback switches, acting within a second on every process (warden flags for details)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -30,6 +37,12 @@ async function main(argv: string[]): Promise<number> {
       return runServe();
     case "keys":
       await runKeys(rest);
+      return 0;
+    case "release":
+      await runRelease(rest);
+      return 0;
+    case "flags":
+      await runFlags(rest);
       return 0;
     case undefined:
     case "help":

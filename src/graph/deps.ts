@@ -1,5 +1,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { PolicyEngine } from "../policy/types.js";
+import type { Flags } from "../runtime/flags.js";
 import type { Release } from "../runtime/release.js";
 import type { Db } from "../store/db.js";
 import type { ToolExecutor } from "../tools/executor.js";
@@ -10,8 +11,12 @@ import type { TraceStore } from "../trace/types.js";
 export interface LoadedRelease {
   release: Release;
   prompt: string;
+  /** Earlier versions of the prompt, newest first: the fallbacks of a `prompt` switch. */
+  previousPrompts: Array<{ path: string; text: string }>;
   policy: PolicyEngine;
   model: BaseChatModel;
+  /** The release's `fallback_model`: what a `model` switch falls back to. */
+  fallbackModel?: BaseChatModel;
   /** Only the tools the release enables: anything else is an unknown tool (denied). */
   tools: ToolRegistry;
 }
@@ -24,6 +29,8 @@ export interface GraphDeps {
   db: Db;
   trace: TraceStore;
   executor: ToolExecutor;
+  /** Rollback switches, read by every node at every step (at most 1 s stale across processes). */
+  flags: Flags;
   /** Loads (and caches) a release; throws WardenError RELEASE_NOT_FOUND / RELEASE_INVALID. */
   release(id: string): Promise<LoadedRelease>;
 }

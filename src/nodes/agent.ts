@@ -4,6 +4,7 @@ import type { State, Update } from "../graph/state.js";
 import { WardenError } from "../errors.js";
 import { modelRequestName, modelSystemName } from "../model/model-identity.js";
 import { nodeKit } from "./node-kit.js";
+import { effectiveModel, effectivePrompt } from "./release-fallbacks.js";
 
 export function messageText(message: BaseMessage): string {
   const content = message.content;
@@ -30,10 +31,13 @@ export function createAgentNode(getDeps: DepsProvider) {
     const steps = state.agent_steps ?? 0;
     const added: BaseMessage[] = [];
     if (steps === 0) {
-      if (state.messages.length === 0) added.push(new SystemMessage(kit.loaded.prompt));
+      if (state.messages.length === 0) added.push(new SystemMessage(effectivePrompt(kit)));
       added.push(new HumanMessage(state.goal));
     }
-    const model = kit.loaded.model;
+    const model = effectiveModel(kit);
+    if (!model) {
+      throw new WardenError("ROUTE_DISABLED", `Model ${kit.loaded.release.model.name} is switched off and release ${kit.loaded.release.id} has no fallback_model.`);
+    }
     if (typeof model.bindTools !== "function") {
       throw new WardenError("MODEL_ERROR", `Model ${modelRequestName(model)} cannot call tools.`);
     }

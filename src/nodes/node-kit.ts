@@ -1,20 +1,43 @@
 import type { DepsProvider, GraphDeps, LoadedRelease } from "../graph/deps.js";
 import type { State } from "../graph/state.js";
+import type { FlagSnapshot } from "../runtime/flags.js";
+import type { FlagRow } from "../store/flags.js";
 import type { RunTrace, TraceKind } from "../trace/types.js";
 
-/** What a node works with: deps, the run's release and a trace emitter stamped with the node's name. */
+/** What a node works with: deps, the run's release, the flags of this step and a trace emitter stamped with the node's name. */
 export interface NodeKit {
   deps: GraphDeps;
   loaded: LoadedRelease;
+  /** The rollback switches as of this step (read once per step, at most 1 s stale). */
+  flags: FlagSnapshot;
   trace: RunTrace;
   emit(kind: TraceKind, attributes: Record<string, unknown>): void;
+  /** Records that a switch changed what this step did (`flag.applied`). */
+  flagApplied(flag: FlagRow, action: string): void;
 }
 
 export async function nodeKit(getDeps: DepsProvider, state: State, node: string): Promise<NodeKit> {
   const deps = await getDeps();
-  const loaded = await deps.release(state.release);
+  const [loaded, flags] = await Promise.all([deps.release(state.release), deps.flags.forTenant(state.tenant)]);
   const trace = deps.trace.forRun({ tenant: state.tenant, runId: state.run_id, release: state.release });
-  return { deps, loaded, trace, emit: (kind, attributes) => trace.emit(kind, attributes, node) };
+  const emit = (kind: TraceKind, attributes: Record<string, unknown>) => trace.emit(kind, attributes, node);
+  return {
+    deps,
+    loaded,
+    flags,
+    trace,
+    emit,
+    flagApplied: (flag, action) =>
+      emit("flag.applied", { flag: flag.kind, target: flag.kind === "prompt" ? promptVersion(flag.target) : flag.target, scope: flag.tenant_id === "*" ? "global" : "tenant", reason: flag.reason ?? undefined, set_by: flag.set_by, action }),
+  };
+}
+
+/**
+ * `prompts/support@2.md` → `support@2`: the trace's PII redactor reads `support@2.md` as an e-mail address
+ * (`md` is a top-level domain), so prompt files are named by version in trace attributes.
+ */
+export function promptVersion(path: string): string {
+  return path.replace(/^prompts\//, "").replace(/\.md$/, "");
 }
 
 /** Tool calls made by workflow steps get fixed ids, so a re-run step hits the same effect-ledger row. */

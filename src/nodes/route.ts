@@ -1,5 +1,8 @@
 import type { DepsProvider } from "../graph/deps.js";
 import type { RouteName, State, Update } from "../graph/state.js";
+import { WardenError } from "../errors.js";
+import type { FlagSnapshot } from "../runtime/flags.js";
+import type { FlagRow } from "../store/flags.js";
 import { nodeKit } from "./node-kit.js";
 
 const ORDER_ID = /\b[A-Z]-\d{4}\b/;
@@ -20,11 +23,47 @@ export function chooseRoute(goal: string, context: Record<string, unknown> | und
   return { route: "support_agent", reason: "open-ended request" };
 }
 
+/** The route after the rollback switches: a switched-off workflow goes to the agent (or is refused). */
+export interface FlaggedRoute {
+  route: RouteName;
+  reason: string;
+  /** The switch that changed or refused the route, and what it did. */
+  applied?: { flag: FlagRow; action: string };
+  /** Set when no route is left: the run must not go on. */
+  refusal?: WardenError;
+}
+
+/**
+ * Applies `workflow` and `agent` switches to a chosen route. Pure: the runtime calls it before a run is stored
+ * (a clean ROUTE_DISABLED refusal), the route node again at the step (a switch set in between still counts).
+ */
+export function applyRouteFlags(chosen: { route: RouteName; reason: string }, flags: FlagSnapshot, workflowId: string): FlaggedRoute {
+  if (chosen.route === "refund_workflow") {
+    const flag = flags.find("workflow", workflowId);
+    if (flag?.mode === "refuse") {
+      return { ...chosen, applied: { flag, action: "request refused" }, refusal: new WardenError("ROUTE_DISABLED", `Workflow ${workflowId} is switched off${flag.reason ? `: ${flag.reason}` : ""}.`) };
+    }
+    if (flag) {
+      const rerouted = applyRouteFlags({ route: "support_agent", reason: `${workflowId} is switched off; routed to the agent` }, flags, workflowId);
+      return rerouted.refusal ? rerouted : { ...rerouted, applied: { flag, action: "routed to support_agent" } };
+    }
+  }
+  if (chosen.route === "support_agent") {
+    const flag = flags.find("agent");
+    if (flag) {
+      return { ...chosen, applied: { flag, action: "request refused" }, refusal: new WardenError("ROUTE_DISABLED", `The agent route is switched off${flag.reason ? `: ${flag.reason}` : ""}.`) };
+    }
+  }
+  return chosen;
+}
+
 export function createRouteNode(getDeps: DepsProvider) {
   return async function route(state: State): Promise<Update> {
     const kit = await nodeKit(getDeps, state, "route");
-    const { route: routed, reason } = chooseRoute(state.goal, state.context);
-    kit.emit("route.decided", { route: routed, reason });
-    return { routed_to: routed, route_reason: reason };
+    const decided = applyRouteFlags(chooseRoute(state.goal, state.context), kit.flags, kit.loaded.release.workflow);
+    if (decided.applied) kit.flagApplied(decided.applied.flag, decided.applied.action);
+    if (decided.refusal) throw decided.refusal;
+    kit.emit("route.decided", { route: decided.route, reason: decided.reason });
+    return { routed_to: decided.route, route_reason: decided.reason };
   };
 }

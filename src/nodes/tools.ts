@@ -37,6 +37,15 @@ export function createToolsNode(getDeps: DepsProvider) {
         messages.push(toolMessage(id, call.name, { error: { code: "POLICY_DENIED", message: `The call was ${why}. Do not retry it.` } }, true));
         continue;
       }
+      // Read now, not when the call was proposed: a switch set while the run waited for approval still wins.
+      const disabled = kit.flags.find("tool", call.name);
+      if (disabled) {
+        kit.flagApplied(disabled, "call not executed; run escalated");
+        const message = `${call.name} is switched off${disabled.reason ? ` (${disabled.reason})` : ""}`;
+        messages.push(toolMessage(id, call.name, { error: { code: "TOOL_DISABLED", message: `${message}. The call was not executed.` } }, true));
+        escalation ??= message;
+        continue;
+      }
       const result: ToolResult = await kit.deps.executor.execute(
         { id, name: call.name, args: call.args },
         { tenant: state.tenant, actor: state.actor, runId: state.run_id, permissions, trace: kit.trace, authorization, node: "tools", origin: "model" },

@@ -11,18 +11,23 @@ import type { ToolDefinition } from "../tools/types.js";
 import { createRedactor } from "../trace/redact.js";
 import { createTraceStore } from "../trace/trace-store.js";
 import type { TraceEvent } from "../trace/types.js";
-import { loadPrompt, loadRelease, PROJECT_ROOT } from "./release.js";
+import { createFlags, type Flags } from "./flags.js";
+import { loadPreviousPrompts, loadPrompt, loadRelease, PROJECT_ROOT } from "./release.js";
 
 export interface GraphDepsOptions {
   db: Db;
   /** Overrides every release's model (tests: a scripted model). */
   model?: BaseChatModel;
+  /** Overrides every release's fallback model, declared or not (tests of the `model` switch). */
+  fallbackModel?: BaseChatModel;
   /** Default: the support domain's tools. */
   tools?: ToolDefinition[];
   /** Where releases/, prompts/ and policies/ live. */
   root?: string;
   redactFields?: string[];
   env?: Record<string, string | undefined>;
+  /** Rollback switches (default: `createFlags(db)`); tests inject one with a shorter staleness. */
+  flags?: Flags;
   /** Sees every stored trace event (already redacted), e.g. for live streaming. */
   onTraceEvent?: (event: TraceEvent) => void;
 }
@@ -42,6 +47,7 @@ export function createGraphDeps(options: GraphDepsOptions): GraphDeps {
     db: options.db,
     trace,
     executor,
+    flags: options.flags ?? createFlags(options.db),
     release(id) {
       const cached = releases.get(id);
       if (cached) return cached;
@@ -50,8 +56,12 @@ export function createGraphDeps(options: GraphDepsOptions): GraphDeps {
         return {
           release,
           prompt: loadPrompt(release, root),
+          previousPrompts: loadPreviousPrompts(release, root),
           policy: await loadPolicyEngine(join(root, release.policy)),
           model: options.model ?? createChatModel(release.model, options.env ?? process.env),
+          ...(options.fallbackModel || release.fallback_model
+            ? { fallbackModel: options.fallbackModel ?? createChatModel(release.fallback_model!, options.env ?? process.env) }
+            : {}),
           tools: registry.subset(release.tools),
         };
       })();

@@ -4,6 +4,7 @@ import { Command } from "@langchain/langgraph";
 import type { GraphDeps } from "../graph/deps.js";
 import { buildRuntimeGraph } from "../graph/runtime.js";
 import { WardenError } from "../errors.js";
+import { applyRouteFlags, chooseRoute } from "../nodes/route.js";
 import { decideApproval, listApprovals, type ApprovalRow } from "../store/approvals.js";
 import { openStore, type Store } from "../store/open-store.js";
 import { getRun, insertRun, isUniqueViolation, updateRun } from "../store/runs.js";
@@ -14,7 +15,9 @@ import { createGraphDeps } from "./create-graph-deps.js";
 import { applyApprovalDecision, type ApprovalDecisionInput } from "./decide-approval.js";
 import { driveRun, type DrivableGraph, type RunTarget } from "./drive-run.js";
 import { parseEnvelope, type RunEnvelope } from "./envelope.js";
+import { createReleaseCatalog, type ReleaseCatalog } from "./release-catalog.js";
 import { createRunEventHub } from "./run-events.js";
+import type { Flags } from "./flags.js";
 import { loadRunRecord, type RunRecord } from "./run-record.js";
 import { checkpointThreadId } from "./checkpoint-thread.js";
 import { assertThreadOfTenant, toThreadState, type ThreadState } from "./thread-state.js";
@@ -26,12 +29,16 @@ export interface RuntimeOptions {
   store?: Store;
   env?: Record<string, string | undefined>;
   model?: BaseChatModel;
+  /** Overrides every release's fallback model (tests of the `model` switch). */
+  fallbackModel?: BaseChatModel;
   tools?: ToolDefinition[];
   root?: string;
   /** LangGraph checkpoint durability; "async" (default) writes each step's checkpoint without blocking it. */
   durability?: "sync" | "async" | "exit";
   /** Sees every stored (redacted) trace event of every run, e.g. for metrics. A throwing listener is ignored. */
   onTraceEvent?: (event: TraceEvent) => void;
+  /** Rollback switches (default: read from the store's `flags` table, at most 1 s stale). */
+  flags?: Flags;
 }
 
 export interface RunOptions {
@@ -45,6 +52,11 @@ export interface Runtime {
   readonly config: Config;
   readonly deps: GraphDeps;
   readonly graph: ReturnType<typeof compile>;
+  /** Releases on disk and the active one per tenant; activating the previous one is the rollback. */
+  readonly releases: ReleaseCatalog;
+  /** Rollback switches (the same object the graph's nodes read). */
+  readonly flags: Flags;
+  /** Throws RUNTIME_DISABLED when a `runtime` flag is on for the tenant. */
   start(envelope: RunEnvelope, options?: RunOptions): Promise<RunRecord>;
   decide(input: ApprovalDecisionInput, options?: RunOptions): Promise<RunRecord>;
   /** Cancels a run that waits for approval: its approvals are cancelled and nothing it proposed will run. */
@@ -86,12 +98,15 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const deps = createGraphDeps({
     db: store.db,
     model: options.model,
+    ...(options.fallbackModel ? { fallbackModel: options.fallbackModel } : {}),
     tools: options.tools,
     root: options.root,
     redactFields: config.WARDEN_REDACT_FIELDS,
     env: options.env ?? process.env,
     onTraceEvent: options.onTraceEvent ? publishToBoth(hub.publish, options.onTraceEvent) : hub.publish,
+    ...(options.flags ? { flags: options.flags } : {}),
   });
+  const releases = createReleaseCatalog({ db: store.db, deps, defaultRelease: config.WARDEN_RELEASE, root: options.root });
   const graph = compile(deps, store);
   const durability = options.durability ?? "async";
 
@@ -101,6 +116,16 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       return await driveRun({ db: store.db, deps, graph: graph as unknown as DrivableGraph, durability, live: unsubscribe !== undefined }, target, input);
     } finally {
       unsubscribe?.();
+    }
+  }
+
+  /** A tenant whose runtime is switched off neither starts nor resumes runs. */
+  async function assertRuntimeEnabled(tenant: string): Promise<void> {
+    const flag = (await deps.flags.forTenant(tenant)).find("runtime");
+    if (flag) {
+      throw new WardenError("RUNTIME_DISABLED", `The runtime is switched off for tenant ${tenant}${flag.reason ? `: ${flag.reason}` : ""}.`, {
+        details: { scope: flag.tenant_id === "*" ? "global" : "tenant" },
+      });
     }
   }
 
@@ -115,11 +140,17 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     config,
     deps,
     graph,
+    releases,
+    flags: deps.flags,
 
     async start(input, runOptions) {
       const envelope = parseEnvelope(input);
-      const release = envelope.release ?? config.WARDEN_RELEASE;
-      await deps.release(release); // unknown or invalid release: a typed error before anything is stored
+      await assertRuntimeEnabled(envelope.tenant);
+      const release = await releases.resolve(envelope.tenant, envelope.release);
+      const loaded = await deps.release(release); // unknown or invalid release: a typed error before anything is stored
+      // A route switched off with no fallback is refused here, before a run exists (the route node checks again).
+      const routed = applyRouteFlags(chooseRoute(envelope.goal, envelope.context), await deps.flags.forTenant(envelope.tenant), loaded.release.workflow);
+      if (routed.refusal) throw routed.refusal;
       const threadId = envelope.threadId ?? randomUUID();
       const runId = randomUUID();
       try {
@@ -142,6 +173,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     },
 
     async decide(input, runOptions) {
+      await assertRuntimeEnabled(input.tenant);
       const { approval, run } = await applyApprovalDecision(store.db, input);
       await updateRun(store.db, input.tenant, run.run_id, { status: "running" });
       const resume = { approval_id: approval.approval_id, decision: input.decision, approver: input.approver, comment: input.comment, args_hash: approval.args_hash };
@@ -161,6 +193,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     },
 
     async recover(tenant, runId, runOptions) {
+      await assertRuntimeEnabled(tenant);
       const run = await runOf(tenant, runId);
       if (run.status !== "failed") throw new WardenError("RUN_NOT_FAILED", `Run ${runId} is ${run.status}, not failed.`);
       await updateRun(store.db, tenant, runId, { status: "running" });

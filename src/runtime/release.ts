@@ -9,15 +9,19 @@ export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 const RELEASE_ID = /^[a-z][a-z0-9_-]*@\d+$/;
 
+const ModelSchema = z.object({
+  provider: z.enum(["openai", "offline"]),
+  name: z.string().min(1),
+  temperature: z.number().min(0).max(2).default(0),
+});
+
 export const ReleaseSchema = z.object({
   id: z.string().regex(RELEASE_ID),
   description: z.string().optional(),
   prompt: z.string().regex(/^prompts\/[a-z0-9_-]+@\d+\.md$/),
-  model: z.object({
-    provider: z.enum(["openai", "offline"]),
-    name: z.string().min(1),
-    temperature: z.number().min(0).max(2).default(0),
-  }),
+  model: ModelSchema,
+  /** The model a `model` rollback switch on `model.name` falls back to; none: the switch stops model calls. */
+  fallback_model: ModelSchema.optional(),
   tools: z.array(z.string()).min(1),
   policy: z.string().regex(/^policies\/[a-z0-9_-]+@\d+\.json$/),
   workflow: z.string().regex(/^[a-z_]+@\d+$/),
@@ -46,4 +50,22 @@ export function loadRelease(id: string, root: string = PROJECT_ROOT): Release {
 
 export function loadPrompt(release: Release, root: string = PROJECT_ROOT): string {
   return readFileSync(join(root, release.prompt), "utf8");
+}
+
+/**
+ * The earlier versions of the release's prompt that exist on disk, newest first (`prompts/support@3.md` →
+ * `@2`, `@1`): what a `prompt` rollback switch falls back to.
+ */
+export function loadPreviousPrompts(release: Release, root: string = PROJECT_ROOT): Array<{ path: string; text: string }> {
+  const match = /^(prompts\/[a-z0-9_-]+)@(\d+)\.md$/.exec(release.prompt)!;
+  const previous: Array<{ path: string; text: string }> = [];
+  for (let version = Number(match[2]) - 1; version >= 1; version--) {
+    const path = `${match[1]}@${version}.md`;
+    try {
+      previous.push({ path, text: readFileSync(join(root, path), "utf8") });
+    } catch {
+      // A gap in the numbering is not an error: older versions may have been removed.
+    }
+  }
+  return previous;
 }

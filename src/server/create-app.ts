@@ -13,6 +13,8 @@ import { createMetrics, instrumentRuntime, metricsPlugin, type WardenMetrics } f
 import { openapiPlugin } from "./plugins/openapi.js";
 import { securityPlugin, type RateLimitOptions } from "./plugins/security.js";
 import { adminRoutes } from "./routes/admin.js";
+import { adminFlagsRoutes } from "./routes/admin-flags.js";
+import { adminReleasesRoutes } from "./routes/admin-releases.js";
 import { approvalsRoutes } from "./routes/approvals.js";
 import { healthRoutes } from "./routes/health.js";
 import { runsRoutes } from "./routes/runs.js";
@@ -126,6 +128,8 @@ export function createApp(options: AppOptions): WardenApp {
 
   app.register(healthRoutes, { runtime });
   app.register(adminRoutes, { runtime, verifier });
+  app.register(adminReleasesRoutes, { runtime });
+  app.register(adminFlagsRoutes, { runtime });
   app.register(runsRoutes, { runtime });
   app.register(approvalsRoutes, { runtime });
   app.register(threadsRoutes, { runtime });

@@ -17,6 +17,8 @@ export interface ErrorReply {
 // 5xx codes shown as they are (with their generic text): they tell the client what to do (retry later), not
 // how the server works. A WardenError STORE_UNAVAILABLE keeps its message: only the server's own checks raise it.
 const VISIBLE_SERVER_CODES = new Set<ErrorCode>(["STORE_UNAVAILABLE", "MODEL_ERROR"]);
+// Rollback switches: the runtime's own message (which switch, the operator's reason) is meant for the client.
+const SWITCHED_OFF_CODES = new Set<ErrorCode>(["RUNTIME_DISABLED", "ROUTE_DISABLED"]);
 
 // Errors of the Postgres client or PGlite that mean "the database is gone", not "the query is wrong":
 // network errors, SQLSTATE classes 08 (connection exception) and 57P (operator intervention), 53300.
@@ -87,7 +89,7 @@ export function toErrorReply(error: unknown): ErrorReply {
     const status = httpStatusOf(error.code);
     if (status < 500) return reply(status, error.code, error.message, error.details);
     if (error.code === "STORE_LOCKED") return reply(status, "STORE_UNAVAILABLE", ERROR_CODES.STORE_UNAVAILABLE);
-    if (error.code === "STORE_UNAVAILABLE") return reply(status, error.code, error.message);
+    if (error.code === "STORE_UNAVAILABLE" || SWITCHED_OFF_CODES.has(error.code)) return reply(status, error.code, error.message);
     if (VISIBLE_SERVER_CODES.has(error.code)) return reply(status, error.code, ERROR_CODES[error.code]);
     return reply(500, "INTERNAL", ERROR_CODES.INTERNAL);
   }

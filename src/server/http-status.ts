@@ -45,6 +45,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   MODEL_ERROR: 502,
   STORE_UNAVAILABLE: 503,
   STORE_LOCKED: 503,
+  RUNTIME_DISABLED: 503,
+  ROUTE_DISABLED: 503,
 };
 
 /** The HTTP status of a WardenError code. */

@@ -16,6 +16,13 @@ export async function callWorkflowTool(
   authorization?: Authorization,
 ): Promise<ToolResult & { callId: string }> {
   const callId = workflowCallId(step);
+  // Checked before policy and the executor, at the step itself: an approval given before the switch was set
+  // does not carry the call past it.
+  const disabled = kit.flags.find("tool", name);
+  if (disabled) {
+    kit.flagApplied(disabled, "call not executed; run escalated");
+    return { callId, status: "error", permanent: true, error: { code: "TOOL_DISABLED", message: `${name} is switched off${disabled.reason ? ` (${disabled.reason})` : ""}` } };
+  }
   let granted = authorization;
   if (!granted) {
     const { decision } = await gateToolCall(kit, state, { id: callId, name, args }, { proposedBy: "workflow", requestApproval: false });

@@ -2,6 +2,7 @@ import { HumanMessage, SystemMessage, type AIMessage } from "@langchain/core/mes
 import { modelRequestName, modelSystemName } from "../../model/model-identity.js";
 import { messageText } from "../agent.js";
 import type { NodeKit } from "../node-kit.js";
+import { effectiveModel } from "../release-fallbacks.js";
 
 export const POLISH_INSTRUCTIONS =
   "Rewrite the customer reply inside <draft> so it reads naturally. Keep every fact, amount, id and decision " +
@@ -12,8 +13,9 @@ export const POLISH_INSTRUCTIONS =
  * An empty or failed model reply falls back to the template draft: wording must never block a refund answer.
  */
 export async function polishAnswer(kit: NodeKit, draft: string): Promise<string> {
+  const model = effectiveModel(kit);
+  if (!model) return draft; // switched off with no fallback: the template wording is already correct
   const started = performance.now();
-  const model = kit.loaded.model;
   let reply: AIMessage | undefined;
   try {
     reply = (await model.invoke([new SystemMessage(POLISH_INSTRUCTIONS), new HumanMessage(`<draft>\n${draft}\n</draft>`)])) as AIMessage;

@@ -55,7 +55,7 @@ export const approvalsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, 
           "and not the actor who started the run (403). An approval already decided is a 409.",
         params: ApprovalParamsSchema,
         body: DecisionBodySchema,
-        response: { 200: RunRecordSchema, ...errorResponses(...AUTHENTICATED_ERRORS, 403, 404, 409, 413, 415, 422) },
+        response: { 200: RunRecordSchema, ...errorResponses(...AUTHENTICATED_ERRORS, 403, 404, 409, 413, 415, 422, 503) },
       },
     },
     async (request) => {

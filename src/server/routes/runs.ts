@@ -50,7 +50,7 @@ export const runsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { run
             description: "The run when it finished or waits for an approval (or, as SSE, its events and then the run).",
             content: { "application/json": { schema: RunRecordSchema }, "text/event-stream": { schema: z.string().describe("Server-Sent Events") } },
           },
-          ...errorResponses(...AUTHENTICATED_ERRORS, 403, 409, 413, 415, 422),
+          ...errorResponses(...AUTHENTICATED_ERRORS, 403, 409, 413, 415, 422, 503),
         },
       },
     },

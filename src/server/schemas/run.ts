@@ -9,7 +9,7 @@ export const RunStatusSchema = z.enum(["running", "completed", "waiting_approval
 export const CreateRunBodySchema = z
   .strictObject({
     goal: humanText(4000).describe("What the requester wants, in their words (1..4000 characters)."),
-    release: IdentifierSchema.optional().describe("Release id; the server's default release when absent."),
+    release: IdentifierSchema.optional().describe("Release id; when absent, your tenant's active release (PUT /v1/admin/releases/active), else the server's default."),
     thread_id: IdentifierSchema.optional().describe("Continue this thread (its previous run must have finished); a new thread when absent."),
     context: boundedJsonObject({ maxBytes: 16 * 1024, maxDepth: 16 })
       .optional()

@@ -1,0 +1,18 @@
+import { isWardenError, WardenError } from "../errors.js";
+import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
+
+/**
+ * A runtime for one CLI command, on DATABASE_URL or the PGlite data directory. On PGlite the directory must be
+ * free: while the server runs, the same change goes through its admin API (`hint`).
+ */
+export async function openCliRuntime(hint: string): Promise<Runtime> {
+  return createRuntime().catch((error: unknown) => {
+    if (!isWardenError(error, "STORE_LOCKED")) throw error;
+    throw new WardenError("STORE_LOCKED", `${error.message} While the server runs, use ${hint}.`, { details: error.details });
+  });
+}
+
+/** parseArgs errors (unknown option, missing value) as VALIDATION_FAILED with the usage, not a stack trace. */
+export function usageError(error: unknown, usage: string): WardenError {
+  return new WardenError("VALIDATION_FAILED", `${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
+}

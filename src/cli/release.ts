@@ -1,0 +1,62 @@
+import { parseArgs } from "node:util";
+import { WardenError } from "../errors.js";
+import { loadRelease } from "../runtime/release.js";
+import { listReleases } from "../runtime/release-catalog.js";
+import { openCliRuntime, usageError } from "./open-cli-runtime.js";
+
+export const RELEASE_USAGE = `warden release list [--tenant T]      releases on disk; with --tenant, which one is active
+warden release show <id>                 one release file, validated, as JSON
+warden release activate <id> --tenant T [--by actor]
+                                         make <id> the tenant's active release (the next run uses it);
+                                         activating the previous release is the rollback
+`;
+
+/** `warden release ...`: prints JSON lines on stdout. */
+export async function runRelease(args: string[]): Promise<void> {
+  const [subcommand, ...rest] = args;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { tenant: { type: "string" }, by: { type: "string" } } });
+  } catch (error) {
+    throw usageError(error, RELEASE_USAGE);
+  }
+  const { values, positionals } = parsed;
+  const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+  switch (subcommand) {
+    case "show": {
+      if (!positionals[0]) throw new WardenError("VALIDATION_FAILED", `release show needs an id.\n\n${RELEASE_USAGE}`);
+      print(loadRelease(positionals[0]));
+      return;
+    }
+    case "list": {
+      if (!values.tenant) {
+        // Files only: no database needed to see what could be activated.
+        for (const release of listReleases()) print({ id: release.id, description: release.description, prompt: release.prompt, policy: release.policy, workflow: release.workflow });
+        return;
+      }
+      const runtime = await openCliRuntime("GET /v1/admin/releases with an admin key");
+      try {
+        const active = await runtime.releases.active(values.tenant);
+        for (const release of runtime.releases.list()) {
+          print({ id: release.id, description: release.description, prompt: release.prompt, policy: release.policy, workflow: release.workflow, active: release.id === active.release_id });
+        }
+      } finally {
+        await runtime.close();
+      }
+      return;
+    }
+    case "activate": {
+      const id = positionals[0];
+      if (!id || !values.tenant) throw new WardenError("VALIDATION_FAILED", `release activate needs an id and --tenant.\n\n${RELEASE_USAGE}`);
+      const runtime = await openCliRuntime("PUT /v1/admin/releases/active with an admin key");
+      try {
+        print(await runtime.releases.activate(values.tenant, id, values.by ?? "cli"));
+      } finally {
+        await runtime.close();
+      }
+      return;
+    }
+    default:
+      throw new WardenError("VALIDATION_FAILED", `Unknown release command "${subcommand ?? ""}".\n\n${RELEASE_USAGE}`);
+  }
+}
