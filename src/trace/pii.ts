@@ -94,7 +94,9 @@ const DETECTORS: Detector[] = [
     ),
     replace: (_match, prefix) => `${prefix}${PLACEHOLDERS.secret}`,
   },
-  { kind: "email", pattern: /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g },
+  // `name@<digits>.md|json` is a versioned file (prompts/support@2.md, policies/refunds@1.json), not a mailbox;
+  // numeric mail domains with real TLDs (x@163.com) still count.
+  { kind: "email", pattern: /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?!\d+\.(?:md|json)\b)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g },
   // Cards: digit groups joined by single spaces or dashes (`4111 1111 1111 1111`, `4111-1111-1111-1111`).
   { kind: "card", pattern: new RegExp(`${START}\\d(?:[ -]?\\d){12,18}${END}`, "g"), accept: looksLikeCard },
   // International: `+44 20 7946 0958`, `+1 (555) 123-4567`, `+15551234567` (8–15 digits, E.164's range).
