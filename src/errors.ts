@@ -31,6 +31,9 @@ export const ERROR_CODES = {
   // Rollback switches (flags) and releases.
   RUNTIME_DISABLED: "The runtime is switched off for this tenant (a rollback flag); retry later.",
   ROUTE_DISABLED: "The route this request needs is switched off (a rollback flag) and has no fallback.",
+  // Long-term memory.
+  MEMORY_NOT_FOUND: "No such memory entry (or it belongs to another tenant).",
+  MEMORY_INVALID: "A memory write or correction is malformed (empty subject or content, bad kind).",
   // HTTP API (the server maps these and the codes above to statuses in one place).
   VALIDATION_FAILED: "The request body, query or path parameters are invalid.",
   UNAUTHENTICATED: "Missing, malformed or unknown API key.",

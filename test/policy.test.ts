@@ -187,8 +187,9 @@ describe("refunds@1", () => {
   });
 
   it("merges tenant params over the defaults", () => {
-    expect(policy.paramsFor("globex")).toEqual({ refund_cap: 250, refund_window_days: 30 });
-    expect(policy.paramsFor("initech")).toEqual({ refund_cap: 500, refund_window_days: 30 });
+    const retention = { preference: 365, fact: 90, default: 30 };
+    expect(policy.paramsFor("globex")).toEqual({ refund_cap: 250, refund_window_days: 30, memory_retention_days: retention });
+    expect(policy.paramsFor("initech")).toEqual({ refund_cap: 500, refund_window_days: 30, memory_retention_days: retention });
     // A caller mutating the returned params does not change later decisions.
     policy.paramsFor("globex").refund_cap = 10_000;
     expect(policy.decide("tool_call", refund(300), ctx("globex", order(400, 5))).rule).toBe("refund-over-tenant-cap");

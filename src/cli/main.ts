@@ -3,6 +3,7 @@ import { isWardenError } from "../errors.js";
 import { runDemo } from "./demo.js";
 import { runFlags } from "./flags.js";
 import { runKeys } from "./keys.js";
+import { runMemory } from "./memory.js";
 import { runMigrate } from "./migrate.js";
 import { runRelease } from "./release.js";
 import { runServe } from "./serve.js";
@@ -20,6 +21,8 @@ Commands:
   flags set|clear (--tenant T | --global) --kind tool|prompt|model|workflow|agent|runtime [--target X] ...
   flags list [--tenant T]
                   rollback switches, acting within a second on every process (warden flags for details)
+  memory sweep [--now ISO]
+                  delete expired long-term memory entries (audited) and print {"deleted": N}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -43,6 +46,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "flags":
       await runFlags(rest);
+      return 0;
+    case "memory":
+      await runMemory(rest);
       return 0;
     case undefined:
     case "help":

@@ -1,0 +1,307 @@
+import { randomUUID } from "node:crypto";
+import { WardenError } from "../errors.js";
+import type { Db, Queryable } from "../store/db.js";
+import type { Decision, PolicyContext, PolicyEngine } from "../policy/types.js";
+import type { Redactor } from "../trace/redact.js";
+
+/** One remembered fact about a subject, as stored (content already redacted). */
+export interface Memory {
+  memoryId: string;
+  subject: string;
+  kind: string;
+  content: string;
+  sourceRun: string | null;
+  /** ISO timestamps. */
+  createdAt: string;
+  expiresAt: string;
+  updatedAt: string;
+}
+
+/** Who asks. The tenant is passed separately so it cannot disagree with the policy context. */
+export interface MemoryCallContext {
+  actor: string;
+  roles: string[];
+  facts?: Record<string, unknown>;
+}
+
+export interface MemoryWriteInput {
+  kind: string;
+  content: string;
+  sourceRun?: string | null;
+}
+
+/** A write's outcome: `memory` is null when policy did not allow it (nothing was stored). */
+export interface MemoryWriteResult {
+  decision: Decision;
+  memory: Memory | null;
+}
+
+export interface MemoryReadResult {
+  decision: Decision;
+  memories: Memory[];
+}
+
+export interface MemoryOptions {
+  db: Db;
+  policy: PolicyEngine;
+  redactor: Redactor;
+  /** Clock for created_at / expires_at; tests pin it. Default `new Date()`. */
+  now?: () => Date;
+}
+
+export interface MemoryService {
+  /** Lists a subject's unexpired memories after the `retrieval` point allowed it. @throws POLICY_DENIED */
+  read(tenant: string, subject: string, ctx: MemoryCallContext): Promise<MemoryReadResult>;
+  /**
+   * Stores a redacted memory if the `memory_write` point allows it for `{ subject, kind, consent }`, where
+   * consent is read from the database (never taken from the caller). A denied write stores nothing and
+   * returns the decision so the caller can trace it.
+   */
+  write(tenant: string, subject: string, input: MemoryWriteInput, ctx: MemoryCallContext): Promise<MemoryWriteResult>;
+  /** Records consent for a subject. */
+  grantConsent(tenant: string, subject: string, actor: string): Promise<void>;
+  /** Records the withdrawal and hard-deletes the subject's memories (audited). Returns how many were deleted. */
+  withdrawConsent(tenant: string, subject: string, actor: string): Promise<{ deleted: number }>;
+  /** Whether the subject currently has recorded consent. */
+  hasConsent(tenant: string, subject: string): Promise<boolean>;
+  /** Replaces an entry's content (redacted), keeping an audit entry. @throws MEMORY_NOT_FOUND */
+  correct(tenant: string, memoryId: string, content: string, actor: string): Promise<Memory>;
+  /** Hard-deletes every memory of a subject (audited with actor and count). */
+  deleteSubject(tenant: string, subject: string, actor: string): Promise<{ deleted: number }>;
+  /** Hard-deletes one entry (audited). @throws MEMORY_NOT_FOUND */
+  deleteOne(tenant: string, memoryId: string, actor: string): Promise<{ deleted: number }>;
+  /** Deletes entries expired at `now` in every tenant; one audit row per tenant and subject. */
+  sweep(now?: Date): Promise<{ deleted: number }>;
+}
+
+/** Audit actions, as in the `memory_audit.action` check constraint. */
+export type MemoryAuditAction = "write" | "correct" | "delete" | "sweep" | "consent_withdrawn";
+
+/** Actor recorded for retention sweeps. */
+export const SWEEP_ACTOR = "system:retention-sweep";
+
+const KIND_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+const MAX_CONTENT = 4000;
+const DAY_MS = 86_400_000;
+
+interface MemoryRow {
+  memory_id: string;
+  subject: string;
+  kind: string;
+  content: string;
+  source_run: string | null;
+  created_at: Date | string;
+  expires_at: Date | string;
+  updated_at: Date | string;
+}
+
+const COLUMNS = "memory_id, subject, kind, content, source_run, created_at, expires_at, updated_at";
+
+function iso(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+function toMemory(row: MemoryRow): Memory {
+  return {
+    memoryId: row.memory_id,
+    subject: row.subject,
+    kind: row.kind,
+    content: row.content,
+    sourceRun: row.source_run,
+    createdAt: iso(row.created_at),
+    expiresAt: iso(row.expires_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+function requireText(value: unknown, what: string): string {
+  if (typeof value !== "string" || value.trim().length === 0) throw new WardenError("MEMORY_INVALID", `${what} must be a non-empty string`);
+  if (value.length > MAX_CONTENT) throw new WardenError("MEMORY_INVALID", `${what} is longer than ${MAX_CONTENT} characters`);
+  return value;
+}
+
+async function audit(
+  q: Queryable,
+  entry: { tenant: string; subject: string; memoryId: string | null; action: MemoryAuditAction; actor: string; count: number; at: Date },
+): Promise<void> {
+  await q.query(
+    "INSERT INTO memory_audit (tenant_id, audit_id, subject, memory_id, action, actor, count, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    [entry.tenant, randomUUID(), entry.subject, entry.memoryId, entry.action, entry.actor, entry.count, entry.at],
+  );
+}
+
+/**
+ * Reads the retention period for `kind` from the tenant's policy params (`memory_retention_days`: days per
+ * kind, with `default` for the rest). A missing or malformed table is a policy error, not "keep forever":
+ * memory must never be stored without an expiry.
+ */
+export function retentionDays(policy: PolicyEngine, tenant: string, kind: string): number {
+  const table = policy.paramsFor(tenant)["memory_retention_days"];
+  if (table === null || typeof table !== "object" || Array.isArray(table)) {
+    throw new WardenError("POLICY_INVALID", `Policy ${policy.ref} has no memory_retention_days table in its params`);
+  }
+  const days = Object.hasOwn(table, kind) ? (table as Record<string, unknown>)[kind] : (table as Record<string, unknown>)["default"];
+  if (typeof days !== "number" || !Number.isFinite(days) || days <= 0) {
+    throw new WardenError("POLICY_INVALID", `Policy ${policy.ref} gives no positive memory_retention_days for kind "${kind}" (nor a default)`);
+  }
+  return days;
+}
+
+/**
+ * Creates the tenant-scoped memory service. Every statement filters by tenant_id, so another tenant's
+ * memory id behaves exactly like an unknown one (MEMORY_NOT_FOUND).
+ *
+ * @example
+ * const memory = createMemory({ db: store.db, policy, redactor: createRedactor() });
+ * await memory.grantConsent("acme", "cust-1", "agent:ops");
+ * const { decision, memory: stored } = await memory.write("acme", "cust-1", { kind: "preference", content: "Prefers email" }, ctx);
+ */
+export function createMemory(options: MemoryOptions): MemoryService {
+  const { db, policy, redactor } = options;
+  const now = options.now ?? (() => new Date());
+
+  const policyContext = (tenant: string, ctx: MemoryCallContext): PolicyContext => ({
+    tenant,
+    actor: ctx.actor,
+    roles: ctx.roles,
+    facts: ctx.facts ?? {},
+  });
+
+  async function consentOf(q: Queryable, tenant: string, subject: string, lock = false): Promise<boolean> {
+    const { rows } = await q.query<{ granted: boolean }>(
+      `SELECT granted FROM memory_consents WHERE tenant_id = $1 AND subject = $2${lock ? " FOR SHARE" : ""}`,
+      [tenant, subject],
+    );
+    return rows[0]?.granted === true;
+  }
+
+  async function setConsent(q: Queryable, tenant: string, subject: string, granted: boolean, actor: string, at: Date): Promise<void> {
+    await q.query(
+      `INSERT INTO memory_consents (tenant_id, subject, granted, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id, subject) DO UPDATE SET granted = EXCLUDED.granted, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
+      [tenant, subject, granted, actor, at],
+    );
+  }
+
+  async function deleteAllOf(q: Queryable, tenant: string, subject: string, action: MemoryAuditAction, actor: string, at: Date): Promise<number> {
+    const { rowCount } = await q.query("DELETE FROM memories WHERE tenant_id = $1 AND subject = $2", [tenant, subject]);
+    await audit(q, { tenant, subject, memoryId: null, action, actor, count: rowCount, at });
+    return rowCount;
+  }
+
+  return {
+    async read(tenant, subject, ctx) {
+      requireText(subject, "subject");
+      const decision = policy.decide("retrieval", { source: "memory", subject }, policyContext(tenant, ctx));
+      if (decision.effect !== "allow") {
+        throw new WardenError("POLICY_DENIED", `Memory read denied: ${decision.reason}`, { details: { decision } });
+      }
+      const { rows } = await db.query<MemoryRow>(
+        `SELECT ${COLUMNS} FROM memories WHERE tenant_id = $1 AND subject = $2 AND expires_at > $3 ORDER BY created_at, memory_id`,
+        [tenant, subject, now()],
+      );
+      return { decision, memories: rows.map(toMemory) };
+    },
+
+    async write(tenant, subject, input, ctx) {
+      requireText(subject, "subject");
+      if (typeof input.kind !== "string" || !KIND_PATTERN.test(input.kind)) {
+        throw new WardenError("MEMORY_INVALID", "kind must be lower-case letters, digits and _ (e.g. preference, fact)");
+      }
+      const content = redactor.redact(requireText(input.content, "content"));
+      return db.transaction(async (tx) => {
+        // FOR SHARE holds the consent row until the insert commits: a concurrent withdrawal (which updates that
+        // row first) either waits and then deletes this entry too, or commits first and this write is denied.
+        const consent = await consentOf(tx, tenant, subject, true);
+        const decision = policy.decide("memory_write", { subject, kind: input.kind, consent }, policyContext(tenant, ctx));
+        if (decision.effect !== "allow") return { decision, memory: null };
+        const createdAt = now();
+        const expiresAt = new Date(createdAt.getTime() + retentionDays(policy, tenant, input.kind) * DAY_MS);
+        const memoryId = randomUUID();
+        const { rows } = await tx.query<MemoryRow>(
+          `INSERT INTO memories (tenant_id, memory_id, subject, kind, content, source_run, created_at, expires_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7) RETURNING ${COLUMNS}`,
+          [tenant, memoryId, subject, input.kind, content, input.sourceRun ?? null, createdAt, expiresAt],
+        );
+        await audit(tx, { tenant, subject, memoryId, action: "write", actor: ctx.actor, count: 1, at: createdAt });
+        return { decision, memory: toMemory(rows[0]!) };
+      });
+    },
+
+    async grantConsent(tenant, subject, actor) {
+      requireText(subject, "subject");
+      await setConsent(db, tenant, subject, true, actor, now());
+    },
+
+    async withdrawConsent(tenant, subject, actor) {
+      requireText(subject, "subject");
+      return db.transaction(async (tx) => {
+        const at = now();
+        await setConsent(tx, tenant, subject, false, actor, at);
+        return { deleted: await deleteAllOf(tx, tenant, subject, "consent_withdrawn", actor, at) };
+      });
+    },
+
+    hasConsent: (tenant, subject) => consentOf(db, tenant, subject),
+
+    async correct(tenant, memoryId, content, actor) {
+      const redacted = redactor.redact(requireText(content, "content"));
+      return db.transaction(async (tx) => {
+        const at = now();
+        const { rows } = await tx.query<MemoryRow>(
+          `UPDATE memories SET content = $3, updated_at = $4 WHERE tenant_id = $1 AND memory_id = $2 RETURNING ${COLUMNS}`,
+          [tenant, memoryId, redacted, at],
+        );
+        const row = rows[0];
+        if (row === undefined) throw new WardenError("MEMORY_NOT_FOUND", `No memory ${memoryId}`);
+        await audit(tx, { tenant, subject: row.subject, memoryId, action: "correct", actor, count: 1, at });
+        return toMemory(row);
+      });
+    },
+
+    async deleteSubject(tenant, subject, actor) {
+      requireText(subject, "subject");
+      return db.transaction(async (tx) => ({ deleted: await deleteAllOf(tx, tenant, subject, "delete", actor, now()) }));
+    },
+
+    async deleteOne(tenant, memoryId, actor) {
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ subject: string }>(
+          "DELETE FROM memories WHERE tenant_id = $1 AND memory_id = $2 RETURNING subject",
+          [tenant, memoryId],
+        );
+        const row = rows[0];
+        if (row === undefined) throw new WardenError("MEMORY_NOT_FOUND", `No memory ${memoryId}`);
+        await audit(tx, { tenant, subject: row.subject, memoryId, action: "delete", actor, count: 1, at: now() });
+        return { deleted: 1 };
+      });
+    },
+
+    sweep: (at = now()) => sweepMemories(db, at),
+  };
+}
+
+/**
+ * Deletes memories expired at `at` in every tenant, with one audit row (actor {@link SWEEP_ACTOR}) per tenant
+ * and subject. Needs no policy: the retention period was fixed into `expires_at` when the entry was written.
+ * Used by `warden memory sweep` (and meant for the server's timer).
+ */
+export async function sweepMemories(db: Db, at: Date = new Date()): Promise<{ deleted: number }> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ tenant_id: string; subject: string }>(
+      "DELETE FROM memories WHERE expires_at <= $1 RETURNING tenant_id, subject",
+      [at],
+    );
+    const groups = new Map<string, { tenant: string; subject: string; count: number }>();
+    for (const row of rows) {
+      const key = JSON.stringify([row.tenant_id, row.subject]);
+      const group = groups.get(key) ?? { tenant: row.tenant_id, subject: row.subject, count: 0 };
+      group.count += 1;
+      groups.set(key, group);
+    }
+    for (const group of groups.values()) {
+      await audit(tx, { ...group, memoryId: null, action: "sweep", actor: SWEEP_ACTOR, at });
+    }
+    return { deleted: rows.length };
+  });
+}
