@@ -3,6 +3,13 @@ import { WardenError } from "../errors.js";
 import type { Db, Queryable } from "../store/db.js";
 import type { Decision, PolicyContext, PolicyEngine } from "../policy/types.js";
 import type { Redactor } from "../trace/redact.js";
+import { audit, type MemoryAuditAction } from "./memory-audit.js";
+import { sweepMemories } from "./sweep-memories.js";
+import { retentionDays } from "./retention.js";
+
+export { type MemoryAuditAction } from "./memory-audit.js";
+export { retentionDays } from "./retention.js";
+export { SWEEP_ACTOR, sweepMemories } from "./sweep-memories.js";
 
 /** One remembered fact about a subject, as stored (content already redacted). */
 export interface Memory {
@@ -74,11 +81,6 @@ export interface MemoryService {
   sweep(now?: Date): Promise<{ deleted: number }>;
 }
 
-/** Audit actions, as in the `memory_audit.action` check constraint. */
-export type MemoryAuditAction = "write" | "correct" | "delete" | "sweep" | "consent_withdrawn";
-
-/** Actor recorded for retention sweeps. */
-export const SWEEP_ACTOR = "system:retention-sweep";
 
 const KIND_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 const MAX_CONTENT = 4000;
@@ -118,33 +120,6 @@ function requireText(value: unknown, what: string): string {
   if (typeof value !== "string" || value.trim().length === 0) throw new WardenError("MEMORY_INVALID", `${what} must be a non-empty string`);
   if (value.length > MAX_CONTENT) throw new WardenError("MEMORY_INVALID", `${what} is longer than ${MAX_CONTENT} characters`);
   return value;
-}
-
-async function audit(
-  q: Queryable,
-  entry: { tenant: string; subject: string; memoryId: string | null; action: MemoryAuditAction; actor: string; count: number; at: Date },
-): Promise<void> {
-  await q.query(
-    "INSERT INTO memory_audit (tenant_id, audit_id, subject, memory_id, action, actor, count, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    [entry.tenant, randomUUID(), entry.subject, entry.memoryId, entry.action, entry.actor, entry.count, entry.at],
-  );
-}
-
-/**
- * Reads the retention period for `kind` from the tenant's policy params (`memory_retention_days`: days per
- * kind, with `default` for the rest). A missing or malformed table is a policy error, not "keep forever":
- * memory must never be stored without an expiry.
- */
-export function retentionDays(policy: PolicyEngine, tenant: string, kind: string): number {
-  const table = policy.paramsFor(tenant)["memory_retention_days"];
-  if (table === null || typeof table !== "object" || Array.isArray(table)) {
-    throw new WardenError("POLICY_INVALID", `Policy ${policy.ref} has no memory_retention_days table in its params`);
-  }
-  const days = Object.hasOwn(table, kind) ? (table as Record<string, unknown>)[kind] : (table as Record<string, unknown>)["default"];
-  if (typeof days !== "number" || !Number.isFinite(days) || days <= 0) {
-    throw new WardenError("POLICY_INVALID", `Policy ${policy.ref} gives no positive memory_retention_days for kind "${kind}" (nor a default)`);
-  }
-  return days;
 }
 
 /**
@@ -279,29 +254,4 @@ export function createMemory(options: MemoryOptions): MemoryService {
 
     sweep: (at = now()) => sweepMemories(db, at),
   };
-}
-
-/**
- * Deletes memories expired at `at` in every tenant, with one audit row (actor {@link SWEEP_ACTOR}) per tenant
- * and subject. Needs no policy: the retention period was fixed into `expires_at` when the entry was written.
- * Used by `warden memory sweep` (and meant for the server's timer).
- */
-export async function sweepMemories(db: Db, at: Date = new Date()): Promise<{ deleted: number }> {
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ tenant_id: string; subject: string }>(
-      "DELETE FROM memories WHERE expires_at <= $1 RETURNING tenant_id, subject",
-      [at],
-    );
-    const groups = new Map<string, { tenant: string; subject: string; count: number }>();
-    for (const row of rows) {
-      const key = JSON.stringify([row.tenant_id, row.subject]);
-      const group = groups.get(key) ?? { tenant: row.tenant_id, subject: row.subject, count: 0 };
-      group.count += 1;
-      groups.set(key, group);
-    }
-    for (const group of groups.values()) {
-      await audit(tx, { ...group, memoryId: null, action: "sweep", actor: SWEEP_ACTOR, at });
-    }
-    return { deleted: rows.length };
-  });
 }
