@@ -1,4 +1,5 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { MemoryService } from "../memory/create-memory.js";
 import type { PolicyEngine } from "../policy/types.js";
 import type { Flags } from "../runtime/flags.js";
 import type { Release } from "../runtime/release.js";
@@ -31,6 +32,8 @@ export interface GraphDeps {
   executor: ToolExecutor;
   /** Rollback switches, read by every node at every step (at most 1 s stale across processes). */
   flags: Flags;
+  /** Long-term memory under `policy` (the run's release policy: its retrieval/memory_write rules and retention). */
+  memory(policy: PolicyEngine): MemoryService;
   /** Loads (and caches) a release; throws WardenError RELEASE_NOT_FOUND / RELEASE_INVALID. */
   release(id: string): Promise<LoadedRelease>;
 }

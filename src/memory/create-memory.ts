@@ -35,6 +35,11 @@ export interface MemoryWriteInput {
   kind: string;
   content: string;
   sourceRun?: string | null;
+  /**
+   * A stable id makes the write idempotent: the graph derives it from (run, proposal), so a `memory_write` step
+   * re-run after a crash finds its entry instead of storing it twice. Default: a random UUID.
+   */
+  memoryId?: string;
 }
 
 /** A write's outcome: `memory` is null when policy did not allow it (nothing was stored). */
@@ -71,12 +76,15 @@ export interface MemoryService {
   withdrawConsent(tenant: string, subject: string, actor: string): Promise<{ deleted: number }>;
   /** Whether the subject currently has recorded consent. */
   hasConsent(tenant: string, subject: string): Promise<boolean>;
-  /** Replaces an entry's content (redacted), keeping an audit entry. @throws MEMORY_NOT_FOUND */
-  correct(tenant: string, memoryId: string, content: string, actor: string): Promise<Memory>;
+  /**
+   * Replaces an entry's content (redacted), keeping an audit entry. With `subject`, an entry of another subject
+   * is not found. @throws MEMORY_NOT_FOUND
+   */
+  correct(tenant: string, memoryId: string, content: string, actor: string, subject?: string): Promise<Memory>;
   /** Hard-deletes every memory of a subject (audited with actor and count). */
   deleteSubject(tenant: string, subject: string, actor: string): Promise<{ deleted: number }>;
-  /** Hard-deletes one entry (audited). @throws MEMORY_NOT_FOUND */
-  deleteOne(tenant: string, memoryId: string, actor: string): Promise<{ deleted: number }>;
+  /** Hard-deletes one entry (audited); with `subject`, only an entry of that subject. @throws MEMORY_NOT_FOUND */
+  deleteOne(tenant: string, memoryId: string, actor: string, subject?: string): Promise<{ deleted: number }>;
   /** Deletes entries expired at `now` in every tenant; one audit row per tenant and subject. */
   sweep(now?: Date): Promise<{ deleted: number }>;
 }
@@ -192,14 +200,19 @@ export function createMemory(options: MemoryOptions): MemoryService {
         if (decision.effect !== "allow") return { decision, memory: null };
         const createdAt = now();
         const expiresAt = new Date(createdAt.getTime() + retentionDays(policy, tenant, input.kind) * DAY_MS);
-        const memoryId = randomUUID();
+        const memoryId = input.memoryId ?? randomUUID();
         const { rows } = await tx.query<MemoryRow>(
           `INSERT INTO memories (tenant_id, memory_id, subject, kind, content, source_run, created_at, expires_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7) RETURNING ${COLUMNS}`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7) ON CONFLICT (tenant_id, memory_id) DO NOTHING RETURNING ${COLUMNS}`,
           [tenant, memoryId, subject, input.kind, content, input.sourceRun ?? null, createdAt, expiresAt],
         );
+        if (rows[0] === undefined) {
+          // Written before (a re-run step): return that entry, unless it was deleted or corrected away since.
+          const existing = await tx.query<MemoryRow>(`SELECT ${COLUMNS} FROM memories WHERE tenant_id = $1 AND memory_id = $2 AND subject = $3`, [tenant, memoryId, subject]);
+          return { decision, memory: existing.rows[0] ? toMemory(existing.rows[0]) : null };
+        }
         await audit(tx, { tenant, subject, memoryId, action: "write", actor: ctx.actor, count: 1, at: createdAt });
-        return { decision, memory: toMemory(rows[0]!) };
+        return { decision, memory: toMemory(rows[0]) };
       });
     },
 
@@ -219,13 +232,14 @@ export function createMemory(options: MemoryOptions): MemoryService {
 
     hasConsent: (tenant, subject) => consentOf(db, tenant, subject),
 
-    async correct(tenant, memoryId, content, actor) {
+    async correct(tenant, memoryId, content, actor, subject) {
       const redacted = redactor.redact(requireText(content, "content"));
       return db.transaction(async (tx) => {
         const at = now();
         const { rows } = await tx.query<MemoryRow>(
-          `UPDATE memories SET content = $3, updated_at = $4 WHERE tenant_id = $1 AND memory_id = $2 RETURNING ${COLUMNS}`,
-          [tenant, memoryId, redacted, at],
+          `UPDATE memories SET content = $3, updated_at = $4
+           WHERE tenant_id = $1 AND memory_id = $2 AND ($5::text IS NULL OR subject = $5) RETURNING ${COLUMNS}`,
+          [tenant, memoryId, redacted, at, subject ?? null],
         );
         const row = rows[0];
         if (row === undefined) throw new WardenError("MEMORY_NOT_FOUND", `No memory ${memoryId}`);
@@ -239,11 +253,11 @@ export function createMemory(options: MemoryOptions): MemoryService {
       return db.transaction(async (tx) => ({ deleted: await deleteAllOf(tx, tenant, subject, "delete", actor, now()) }));
     },
 
-    async deleteOne(tenant, memoryId, actor) {
+    async deleteOne(tenant, memoryId, actor, subject) {
       return db.transaction(async (tx) => {
         const { rows } = await tx.query<{ subject: string }>(
-          "DELETE FROM memories WHERE tenant_id = $1 AND memory_id = $2 RETURNING subject",
-          [tenant, memoryId],
+          "DELETE FROM memories WHERE tenant_id = $1 AND memory_id = $2 AND ($3::text IS NULL OR subject = $3) RETURNING subject",
+          [tenant, memoryId, subject ?? null],
         );
         const row = rows[0];
         if (row === undefined) throw new WardenError("MEMORY_NOT_FOUND", `No memory ${memoryId}`);

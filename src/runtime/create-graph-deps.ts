@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { GraphDeps, LoadedRelease } from "../graph/deps.js";
+import { createMemory } from "../memory/create-memory.js";
 import { createChatModel } from "../model/create-chat-model.js";
 import { loadPolicyEngine } from "../policy/load-policy.js";
 import type { Db } from "../store/db.js";
@@ -37,8 +38,10 @@ export function createGraphDeps(options: GraphDepsOptions): GraphDeps {
   const root = options.root ?? PROJECT_ROOT;
   const registry = createToolRegistry(options.tools ?? supportTools);
   const executor = createToolExecutor({ registry, db: options.db });
+  // One redactor for traces and memory: what a trace would hide is not remembered either.
+  const redactor = createRedactor({ fields: options.redactFields ?? [] });
   const trace = createTraceStore(options.db, {
-    redactor: createRedactor({ fields: options.redactFields ?? [] }),
+    redactor,
     ...(options.onTraceEvent ? { onEvent: options.onTraceEvent } : {}),
   });
   // Promises are cached so concurrent first runs of a release load it once.
@@ -48,6 +51,7 @@ export function createGraphDeps(options: GraphDepsOptions): GraphDeps {
     trace,
     executor,
     flags: options.flags ?? createFlags(options.db),
+    memory: (policy) => createMemory({ db: options.db, policy, redactor }),
     release(id) {
       const cached = releases.get(id);
       if (cached) return cached;

@@ -17,6 +17,7 @@ import { driveRun, type DrivableGraph, type RunTarget } from "./drive-run.js";
 import { parseEnvelope, type RunEnvelope } from "./envelope.js";
 import { createReleaseCatalog, type ReleaseCatalog } from "./release-catalog.js";
 import { createRunEventHub } from "./run-events.js";
+import { createRuntimeMemory, type RuntimeMemory } from "./runtime-memory.js";
 import type { Flags } from "./flags.js";
 import { loadRunRecord, type RunRecord } from "./run-record.js";
 import { checkpointThreadId } from "./checkpoint-thread.js";
@@ -56,6 +57,8 @@ export interface Runtime {
   readonly releases: ReleaseCatalog;
   /** Rollback switches (the same object the graph's nodes read). */
   readonly flags: Flags;
+  /** Long-term memory per tenant and subject, under the active release's policy (the API's /v1/memory). */
+  readonly memory: RuntimeMemory;
   /** Throws RUNTIME_DISABLED when a `runtime` flag is on for the tenant. */
   start(envelope: RunEnvelope, options?: RunOptions): Promise<RunRecord>;
   decide(input: ApprovalDecisionInput, options?: RunOptions): Promise<RunRecord>;
@@ -142,6 +145,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     graph,
     releases,
     flags: deps.flags,
+    memory: createRuntimeMemory(deps, releases),
 
     async start(input, runOptions) {
       const envelope = parseEnvelope(input);

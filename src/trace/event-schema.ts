@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { POLICY_POINTS } from "../policy/types.js";
+import { FLAG_KINDS } from "../store/flags.js";
 import type { TraceEvent, TraceKind } from "./types.js";
 
 /**
@@ -84,9 +85,33 @@ export const traceAttributeSchemas = {
     args_hash: argsHash,
     comment: z.string().optional(),
   }),
-  "memory.read": z.looseObject({}),
-  "memory.write": z.looseObject({}),
-  "flag.applied": z.looseObject({}),
+  "memory.read": z.looseObject({
+    subject: z.string().describe("Whom the memory is about (e.g. a customer id)."),
+    effect: z.enum(["allow", "deny"]).describe("The `retrieval` decision; a denied read gives the run no memory."),
+    rule: z.string(),
+    count: count.describe("Unexpired entries handed to the run."),
+    memory_ids: z.array(z.string()),
+    kinds: z.array(z.string()),
+  }),
+  "memory.write": z.looseObject({
+    subject: z.string().optional().describe("Absent when the run named no subject (the write is then denied)."),
+    kind: z.string(),
+    effect: z.enum(["allow", "deny"]).describe("The `memory_write` decision; a denied write stores nothing."),
+    rule: z.string(),
+    reason: z.string(),
+    stored: z.boolean(),
+    memory_id: z.string().optional(),
+    expires_at: z.string().optional(),
+    proposed_by: z.enum(["model", "workflow"]),
+  }),
+  "flag.applied": z.looseObject({
+    flag: z.enum(FLAG_KINDS),
+    target: z.string().describe("Tool name, prompt version (e.g. `support@2`), model name or workflow id; empty for agent/runtime."),
+    scope: z.enum(["tenant", "global"]),
+    reason: z.string().optional(),
+    set_by: z.string(),
+    action: z.string().describe("What the switch changed in this step."),
+  }),
   "eval.result": z.looseObject({
     evaluator: z.string(),
     pass: z.boolean(),
