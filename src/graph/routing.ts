@@ -6,6 +6,16 @@ import type { State } from "./state.js";
 
 /** Conditional-edge functions: every branch of every graph is decided here, from state alone. */
 
+/** Memory is read only for a run that names its subject. */
+export function afterIntake(state: State): "memory_read" | "route" {
+  return state.subject ? "memory_read" : "route";
+}
+
+/** `memory_write` runs only when a path proposed something (it also traces proposals it must refuse). */
+export function afterAnswerCheck(state: State): "memory_write" | "evaluate" {
+  return (state.memory_proposals ?? []).length > 0 ? "memory_write" : "evaluate";
+}
+
 export function afterRoute(state: State): "refund_workflow" | "support_agent" {
   return state.routed_to === "refund_workflow" ? "refund_workflow" : "support_agent";
 }

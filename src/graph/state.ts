@@ -32,6 +32,20 @@ export type EffectSummary = z.infer<typeof EffectSummary>;
 export const RefundRequest = z.object({ order_id: z.string(), amount: z.number(), reason: z.string() });
 export type RefundRequest = z.infer<typeof RefundRequest>;
 
+/** A long-term memory entry handed to the run by `memory_read` (already redacted, unexpired). */
+export const MemoryFact = z.object({ memory_id: z.string(), kind: z.string(), content: z.string(), created_at: z.string() });
+export type MemoryFact = z.infer<typeof MemoryFact>;
+
+/** A memory a path proposes during the run; `memory_write` decides and stores it at the end. */
+export const MemoryProposal = z.object({
+  /** Stable within the run (tool call id, or a workflow step), so a re-run `memory_write` stores it once. */
+  proposal_id: z.string(),
+  kind: z.string(),
+  content: z.string(),
+  proposed_by: z.enum(["model", "workflow"]),
+});
+export type MemoryProposal = z.infer<typeof MemoryProposal>;
+
 export const ROUTES = ["refund_workflow", "support_agent"] as const;
 export type RouteName = (typeof ROUTES)[number];
 
@@ -45,6 +59,15 @@ function mergeRecord<T>(schema: z.ZodType<T>) {
     reducer: (current: Record<string, T>, next: Record<string, T>) => ({ ...current, ...next }),
   });
 }
+
+/** Appends proposals, keeping one per proposal_id (a re-run step proposes the same ids again). */
+const appendProposals = new ReducedValue(z.array(MemoryProposal).default(() => []), {
+  inputSchema: z.array(MemoryProposal),
+  reducer: (current: MemoryProposal[], next: MemoryProposal[]) => {
+    const seen = new Set(current.map((proposal) => proposal.proposal_id));
+    return [...current, ...next.filter((proposal) => !seen.has(proposal.proposal_id))];
+  },
+});
 
 /** Appends ids, keeping each once. */
 const appendUnique = new ReducedValue(z.array(z.string()).default(() => []), {
@@ -66,6 +89,11 @@ export const RuntimeState = new StateSchema({
   goal: z.string(),
   release: z.string(),
   context: z.record(z.string(), z.unknown()).optional(),
+  /** Whom the run is about (e.g. a customer id); keys its long-term memory. */
+  subject: z.string().optional(),
+  /** The subject's memories as read at the start of this run (empty without a subject or when policy denied). */
+  memories: z.array(MemoryFact).optional(),
+  memory_proposals: appendProposals,
   routed_to: z.enum(ROUTES).optional(),
   route_reason: z.string().optional(),
   messages: MessagesDeltaValue,
@@ -99,6 +127,7 @@ const envelopeFields = {
   goal: RuntimeState.fields.goal,
   release: RuntimeState.fields.release,
   context: RuntimeState.fields.context,
+  subject: RuntimeState.fields.subject,
 };
 
 /** What the parent reads back from either path (answer_check and evaluate). */
@@ -108,16 +137,17 @@ const outcomeFields = {
   escalation: RuntimeState.fields.escalation,
   evidence: RuntimeState.fields.evidence,
   effects: RuntimeState.fields.effects,
+  memory_proposals: RuntimeState.fields.memory_proposals,
 };
 
 /**
  * Subgraph boundaries are narrow on purpose: each channel crossing one is written to the checkpoint again on
  * the way in and on the way out (measured: about 90 extra SQL statements per refund run with the full state).
  */
-export const WorkflowInput = new StateSchema(envelopeFields);
+export const WorkflowInput = new StateSchema({ ...envelopeFields, memories: RuntimeState.fields.memories });
 export const WorkflowOutput = new StateSchema(outcomeFields);
 /** The agent also carries the thread's conversation in and out (its memory across runs on a thread). */
-export const AgentInput = new StateSchema({ ...envelopeFields, messages: RuntimeState.fields.messages, agent_max_steps: RuntimeState.fields.agent_max_steps });
+export const AgentInput = new StateSchema({ ...envelopeFields, memories: RuntimeState.fields.memories, messages: RuntimeState.fields.messages, agent_max_steps: RuntimeState.fields.agent_max_steps });
 export const AgentOutput = new StateSchema({ ...outcomeFields, messages: RuntimeState.fields.messages });
 
 export type State = typeof RuntimeState.State;

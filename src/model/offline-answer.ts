@@ -103,9 +103,17 @@ export function composeAnswer(turn: Turn, boundTools: ReadonlySet<string>): stri
     );
   }
 
+  const rememberCall = latestBy(turn.calls, "remember", () => "").at(0);
+  if (rememberCall?.outcome?.kind === "ok") {
+    sentences.push("I have noted your preference for future conversations; it is kept only if you agreed to us remembering it.");
+  }
+  if (turn.memory.length > 0) {
+    sentences.push(`From earlier conversations I have on record: ${joinList(turn.memory.map((entry) => entry.replace(/\.$/, "")))}.`);
+  }
+
   // Calls of other tools (made by another model earlier in the thread) still count when they failed.
   for (const call of turn.calls) {
-    if (["lookup_order", "read_policy", "send_message"].includes(call.name)) continue;
+    if (["lookup_order", "read_policy", "send_message", "remember"].includes(call.name)) continue;
     if (call.outcome?.kind === "denied") sentences.push(`The ${call.name} step was not allowed${reasonSuffix(call.outcome.message)}.`);
     else if (call.outcome?.kind !== "ok") failures.push(`complete the ${call.name} step`);
   }

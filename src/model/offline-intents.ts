@@ -31,3 +31,22 @@ const CONTACT_PATTERNS = [
 export function asksToMessageCustomer(goal: string): boolean {
   return CONTACT_PATTERNS.some((pattern) => pattern.test(goal));
 }
+
+const PREFERENCE = /\b(?:I|we)(?:'d| would)?\s+(?:prefer|like to be contacted|rather be contacted)\b[^.!?\n]*|\bplease remember(?: that)?\s+[^.!?\n]+|\b(?:contact|reach|call|e-?mail) me (?:by|via|on|at)\b[^.!?\n]*/i;
+
+/**
+ * A durable preference the customer states about how they want to be served ("I prefer email", "please
+ * remember that I work nights"): the sentence, trimmed, or undefined. The offline model proposes it as memory.
+ */
+export function statedPreference(goal: string): string | undefined {
+  const match = PREFERENCE.exec(goal)?.[0].trim();
+  if (!match) return undefined;
+  // Stored about the customer, so in the third person: "I prefer email" → "Prefers email".
+  const sentence = match
+    .replace(/^please remember(?: that)?\s+/i, "")
+    .replace(/^(?:I|we)(?:'d| would)\s+prefer\b/i, "Would prefer")
+    .replace(/^(?:I|we)\s+prefer\b/i, "Prefers")
+    .replace(/^(?:I|we)(?:'d| would)?\s+(?:like|rather) to be contacted\b/i, "Wants to be contacted")
+    .replace(/^(contact|reach|call|e-?mail) me\b/i, "Wants to be contacted");
+  return sentence.charAt(0).toUpperCase() + sentence.slice(1) + ".";
+}

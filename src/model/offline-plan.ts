@@ -1,5 +1,5 @@
 import { composeCustomerMessage, foundOrders, policyLine } from "./offline-answer.js";
-import { asksAboutRefundPolicy, asksToMessageCustomer, extractOrderIds } from "./offline-intents.js";
+import { asksAboutRefundPolicy, asksToMessageCustomer, extractOrderIds, statedPreference } from "./offline-intents.js";
 import type { Turn } from "./offline-turn.js";
 
 export interface PlannedCall {
@@ -27,6 +27,10 @@ export function planToolCalls(turn: Turn, boundTools: ReadonlySet<string>): Plan
   }
   if (usable("read_policy") && asksAboutRefundPolicy(turn.goal) && !called("read_policy")) {
     lookups.push({ name: "read_policy", args: {} });
+  }
+  const preference = statedPreference(turn.goal);
+  if (usable("remember") && preference !== undefined && !called("remember")) {
+    lookups.push({ name: "remember", args: { kind: "preference", content: preference } });
   }
   if (lookups.length > 0) return lookups;
 

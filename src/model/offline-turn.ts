@@ -23,6 +23,25 @@ export interface Turn {
   calls: TurnCall[];
   /** Tool calls in the whole conversation, so new call ids keep counting up across turns. */
   toolCallsSoFar: number;
+  /** Entries of the long-term memory context the runtime passed (`<customer-memory>` system message), if any. */
+  memory: string[];
+}
+
+const MEMORY_BLOCK = /<customer-memory[^>]*>([\s\S]*?)<\/customer-memory>/;
+
+/** The `- (kind, date) content` lines of the memory context, as `content` strings. */
+function readMemory(messages: readonly BaseMessage[]): string[] {
+  for (let index = messages.length - 1; index >= 0; index -= 1) {
+    const message = messages[index];
+    if (message?.type !== "system") continue;
+    const block = MEMORY_BLOCK.exec(messageText(message))?.[1];
+    if (block === undefined) continue;
+    return block
+      .split("\n")
+      .map((line) => /^- \([^)]*\) (.+)$/.exec(line.trim())?.[1])
+      .filter((content): content is string => content !== undefined);
+  }
+  return [];
 }
 
 const DENIAL_CODE = /DENIED|REJECT|FORBIDDEN/i;
@@ -102,5 +121,5 @@ export function readTurn(messages: readonly BaseMessage[]): Turn {
       if (call) call.outcome = classifyToolResult(messageText(message), status);
     }
   });
-  return { goal, calls, toolCallsSoFar };
+  return { goal, calls, toolCallsSoFar, memory: readMemory(messages) };
 }

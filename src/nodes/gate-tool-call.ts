@@ -7,6 +7,12 @@ import type { NodeKit } from "./node-kit.js";
 
 const SEVERITY = { allow: 0, require_approval: 1, deny: 2 } as const;
 
+/**
+ * The rule of the deny a switched-off tool (`kind: "tool"` flag) gets at the gate. Not a policy rule: no policy
+ * document can allow past it, and no approval is opened for a call that could never run.
+ */
+export const FLAG_TOOL_RULE = "flag:tool";
+
 export interface GateResult {
   decision: CallDecision;
   /** Set when the decision is require_approval and `requestApproval` was asked for. */
@@ -20,8 +26,9 @@ export function approvalIdFor(tenant: string, runId: string, toolCallId: string)
 /**
  * Asks policy about one proposed tool call, at `tool_call` and at every extra point the tool names
  * (`outbound_message`, `retrieval`), and keeps the most restrictive answer. Unknown tools, arguments that fail
- * the tool's schema and a failing fact lookup all end in deny (fail closed). Each decision is a
- * `policy.decision` event.
+ * the tool's schema and a failing fact lookup all end in deny (fail closed). A tool switched off by a flag is
+ * denied with rule `flag:tool` (reported first, so it is the final decision even beside a policy deny) and a
+ * `flag.applied` event. Each decision is a `policy.decision` event.
  */
 export async function gateToolCall(
   kit: NodeKit,
@@ -52,6 +59,12 @@ export async function gateToolCall(
   const ctx = { tenant: state.tenant, actor: state.actor, roles: state.roles, facts };
   const points: PolicyPoint[] = ["tool_call", ...(tool?.policyPoints ?? [])];
   const decisions: Decision[] = points.map((point) => kit.loaded.policy.decide(point, subject, ctx));
+  // Policy is still asked, so the trace shows what it would have said; the switch outranks it (first of equals).
+  const disabled = kit.flags.find("tool", call.name);
+  if (disabled) {
+    const reason = `${call.name} is switched off${disabled.reason ? ` (${disabled.reason})` : ""}`;
+    decisions.unshift({ point: "tool_call", effect: "deny", rule: FLAG_TOOL_RULE, reason, policy: kit.loaded.policy.ref });
+  }
   if (factsError !== undefined) {
     decisions.push({ point: "tool_call", effect: "deny", rule: "policy-error", reason: `Policy facts unavailable: ${factsError}`, policy: kit.loaded.policy.ref });
   }
@@ -69,6 +82,7 @@ export async function gateToolCall(
       args_hash: argsHash,
     });
   }
+  if (disabled) kit.flagApplied(disabled, "call denied before approval");
   const final = decisions.reduce((worst, next) => (SEVERITY[next.effect] > SEVERITY[worst.effect] ? next : worst));
   const decision: CallDecision = { effect: final.effect, rule: final.rule, reason: final.reason, policy: final.policy, args_hash: argsHash };
   if (decision.effect !== "require_approval" || !options.requestApproval) return { decision };

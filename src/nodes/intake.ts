@@ -5,7 +5,7 @@ import { WardenError } from "../errors.js";
 import { nodeKit } from "./node-kit.js";
 
 /** Outcome fields of the previous run on a thread, cleared before a new one starts. */
-const PER_RUN_KEYS = ["answer", "status", "escalation", "verdict", "agent_steps", "refund_request", "order", "eligibility", "draft", "refund"] as const;
+const PER_RUN_KEYS = ["memories", "answer", "status", "escalation", "verdict", "agent_steps", "refund_request", "order", "eligibility", "draft", "refund"] as const;
 
 /**
  * First node of every run: checks the envelope the graph was given, loads the release (throws on an unknown
@@ -30,6 +30,7 @@ export function createIntakeNode(getDeps: DepsProvider) {
     // Clear only what a previous run on this thread left: writing unchanged channels costs checkpoint rows.
     const update: Update = { roles: state.roles ?? [], agent_max_steps: kit.loaded.release.agent.max_steps };
     if ((state.evidence ?? []).length > 0) update.evidence = new Overwrite([]);
+    if ((state.memory_proposals ?? []).length > 0) update.memory_proposals = new Overwrite([]);
     for (const key of PER_RUN_KEYS) {
       if (state[key] !== undefined) (update as Record<string, unknown>)[key] = undefined;
     }

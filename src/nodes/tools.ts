@@ -1,6 +1,7 @@
 import { ToolMessage } from "@langchain/core/messages";
 import type { DepsProvider } from "../graph/deps.js";
-import type { EffectSummary, State, Update } from "../graph/state.js";
+import type { EffectSummary, MemoryProposal, State, Update } from "../graph/state.js";
+import { REMEMBER_TOOL } from "../tools/support/remember.js";
 import type { Authorization, ToolResult } from "../tools/types.js";
 import { lastAiMessage } from "./agent.js";
 import { nodeKit } from "./node-kit.js";
@@ -21,6 +22,7 @@ export function createToolsNode(getDeps: DepsProvider) {
     const messages: ToolMessage[] = [];
     const evidence: string[] = [];
     const effects: Record<string, EffectSummary> = {};
+    const proposals: MemoryProposal[] = [];
     let escalation: string | undefined;
     for (const call of lastAiMessage(state)?.tool_calls ?? []) {
       const id = call.id ?? "";
@@ -51,6 +53,11 @@ export function createToolsNode(getDeps: DepsProvider) {
         { tenant: state.tenant, actor: state.actor, runId: state.run_id, permissions, trace: kit.trace, authorization, node: "tools", origin: "model" },
       );
       if (result.effectId) effects[result.effectId] = { effect_id: result.effectId, tool: call.name, status: result.status === "ok" ? "completed" : "failed" };
+      if (result.status === "ok" && call.name === REMEMBER_TOOL) {
+        // Only a proposal: memory_write decides on it (policy, consent) at the end of the run.
+        const args = call.args as { kind: string; content: string };
+        proposals.push({ proposal_id: id, kind: args.kind, content: args.content, proposed_by: "model" });
+      }
       if (result.status === "ok") {
         evidence.push(id);
         messages.push(toolMessage(id, call.name, result.output, false));
@@ -59,6 +66,6 @@ export function createToolsNode(getDeps: DepsProvider) {
         if (result.permanent) escalation ??= `${call.name} failed: ${result.error.message}`;
       }
     }
-    return { messages, evidence, effects, ...(escalation ? { escalation } : {}) };
+    return { messages, evidence, effects, ...(proposals.length > 0 ? { memory_proposals: proposals } : {}), ...(escalation ? { escalation } : {}) };
   };
 }

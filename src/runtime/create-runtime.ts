@@ -172,6 +172,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
         goal: envelope.goal,
         release,
         context: envelope.context ?? {},
+        // Always sent, so a run without one does not inherit the previous run's subject on the thread.
+        subject: envelope.subject,
       };
       return drive({ tenant: envelope.tenant, runId, threadId, release }, graphInput, runOptions);
     },

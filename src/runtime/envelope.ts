@@ -13,6 +13,8 @@ export const RunEnvelopeSchema = z.object({
   idempotencyKey: z.string().min(1).max(255).optional(),
   threadId: Identifier.optional(),
   context: z.record(z.string(), z.unknown()).optional(),
+  /** Whom the run is about (e.g. a customer id): its long-term memory is read at the start and written at the end. */
+  subject: Identifier.optional(),
 });
 export type RunEnvelope = z.input<typeof RunEnvelopeSchema>;
 

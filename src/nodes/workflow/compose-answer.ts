@@ -4,6 +4,17 @@ import { nodeKit, workflowCallId } from "../node-kit.js";
 import { callWorkflowTool } from "./call-tool.js";
 import { polishAnswer } from "./polish-answer.js";
 
+/**
+ * The workflow proposes one `fact` about a named subject: how their refund request ended, so a later run (agent
+ * or workflow) knows the history. Written by `memory_write` only with the subject's consent.
+ */
+function outcomeMemory(state: State, outcome: string): Update {
+  const request = state.refund_request;
+  if (!state.subject || !request) return {};
+  const content = `Refund request of ${request.amount.toFixed(2)} for order ${request.order_id} on ${new Date().toISOString().slice(0, 10)}: ${outcome}.`;
+  return { memory_proposals: [{ proposal_id: "wf_refund_outcome", kind: "fact", content, proposed_by: "workflow" }] };
+}
+
 /** Step 7: the customer-facing answer for how the workflow ended: issued, denied by policy, or rejected. */
 export function createComposeAnswerNode(getDeps: DepsProvider) {
   return async function composeAnswer(state: State): Promise<Update> {
@@ -11,7 +22,7 @@ export function createComposeAnswerNode(getDeps: DepsProvider) {
     const request = state.refund_request!;
     if (state.eligibility?.effect === "deny") {
       kit.emit("workflow.step", { step: "compose_answer", status: "ok", detail: "policy denied the refund" });
-      return { answer: await polishAnswer(kit, state.draft ?? ""), status: "denied" };
+      return { answer: await polishAnswer(kit, state.draft ?? "", state), status: "denied", ...outcomeMemory(state, `denied by policy (${state.eligibility.reason})`) };
     }
     const approval = Object.values(state.approvals).find((entry) => entry.tool_call_id === workflowCallId("issue_refund"));
     const issued = state.refund !== undefined;
@@ -26,7 +37,8 @@ export function createComposeAnswerNode(getDeps: DepsProvider) {
       return { escalation: `composing the answer failed: ${result.error.message}` };
     }
     kit.emit("workflow.step", { step: "compose_answer", status: "ok" });
-    const answer = await polishAnswer(kit, (result.output as { draft: string }).draft);
-    return { answer, evidence: [result.callId], status: issued ? "completed" : "denied" };
+    const answer = await polishAnswer(kit, (result.output as { draft: string }).draft, state);
+    const outcome = issued ? `issued (reference ${String(state.refund?.refund_id)})` : "not approved";
+    return { answer, evidence: [result.callId], status: issued ? "completed" : "denied", ...outcomeMemory(state, outcome) };
   };
 }

@@ -1,6 +1,7 @@
 import { HumanMessage, SystemMessage, type AIMessage } from "@langchain/core/messages";
 import { modelRequestName, modelSystemName } from "../../model/model-identity.js";
-import { messageText } from "../agent.js";
+import { memoryContext, messageText } from "../agent.js";
+import type { State } from "../../graph/state.js";
 import type { NodeKit } from "../node-kit.js";
 import { effectiveModel } from "../release-fallbacks.js";
 
@@ -12,13 +13,16 @@ export const POLISH_INSTRUCTIONS =
  * The workflow decides everything deterministically; the model only words the final reply (no tools bound).
  * An empty or failed model reply falls back to the template draft: wording must never block a refund answer.
  */
-export async function polishAnswer(kit: NodeKit, draft: string): Promise<string> {
+export async function polishAnswer(kit: NodeKit, draft: string, state?: State): Promise<string> {
   const model = effectiveModel(kit);
   if (!model) return draft; // switched off with no fallback: the template wording is already correct
   const started = performance.now();
   let reply: AIMessage | undefined;
   try {
-    reply = (await model.invoke([new SystemMessage(POLISH_INSTRUCTIONS), new HumanMessage(`<draft>\n${draft}\n</draft>`)])) as AIMessage;
+    // The customer's remembered preferences (e.g. tone, language) may shape the wording, never the facts.
+    const memory = state ? memoryContext(state) : undefined;
+    const messages = [new SystemMessage(POLISH_INSTRUCTIONS), ...(memory ? [memory] : []), new HumanMessage(`<draft>\n${draft}\n</draft>`)];
+    reply = (await model.invoke(messages)) as AIMessage;
   } catch {
     reply = undefined;
   }

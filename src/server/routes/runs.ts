@@ -56,7 +56,7 @@ export const runsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { run
     },
     async (request, reply) => {
       const principal = requireRole(request, "requester");
-      const { goal, release, thread_id, context } = request.body;
+      const { goal, release, thread_id, context, subject } = request.body;
       const envelope: RunEnvelope = {
         tenant: principal.tenant,
         actor: principal.actor,
@@ -65,6 +65,7 @@ export const runsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { run
         release,
         threadId: thread_id,
         context,
+        subject,
         idempotencyKey: request.headers["idempotency-key"],
       };
       if (wantsEventStream(request)) return streamRun(runtime, envelope, request, reply);

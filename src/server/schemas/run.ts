@@ -14,6 +14,9 @@ export const CreateRunBodySchema = z
     context: boundedJsonObject({ maxBytes: 16 * 1024, maxDepth: 16 })
       .optional()
       .describe("Structured hints for the run (e.g. order_id); at most 16 KB as JSON and 16 levels deep."),
+    subject: IdentifierSchema.optional().describe(
+      "Whom the run is about (e.g. a customer id). Its long-term memory is read at the start (retrieval policy) and the run may propose memories, stored only with the subject's recorded consent.",
+    ),
   })
   .meta({ id: "CreateRunRequest" });
 
