@@ -11,16 +11,20 @@ interface AcmeIds {
   runId: string;
   approvalId: string;
   threadId: string;
+  memorySubject: string;
+  memoryId: string;
 }
 
 interface IdRoute {
   route: string;
-  method: "GET" | "POST";
+  method: Method;
   url(ids: AcmeIds): string;
   payload?: unknown;
   /** The code the runtime answers for an id it does not find in the caller's tenant. */
-  code: "RUN_NOT_FOUND" | "APPROVAL_NOT_FOUND" | "THREAD_NOT_FOUND";
+  code: "RUN_NOT_FOUND" | "APPROVAL_NOT_FOUND" | "THREAD_NOT_FOUND" | "MEMORY_NOT_FOUND";
 }
+
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 /** Every /v1 route that takes an id. A new route is one row here. */
 const ID_ROUTES: IdRoute[] = [
@@ -33,6 +37,8 @@ const ID_ROUTES: IdRoute[] = [
   { route: "POST /v1/approvals/:approval_id (reject)", method: "POST", url: (ids) => `/v1/approvals/${ids.approvalId}`, payload: { decision: "reject", comment: "no" }, code: "APPROVAL_NOT_FOUND" },
   { route: "GET /v1/threads/:thread_id/state", method: "GET", url: (ids) => `/v1/threads/${ids.threadId}/state`, code: "THREAD_NOT_FOUND" },
   { route: "GET /v1/threads/:thread_id/history", method: "GET", url: (ids) => `/v1/threads/${ids.threadId}/history?limit=5`, code: "THREAD_NOT_FOUND" },
+  { route: "PATCH /v1/memory/:subject/:memory_id", method: "PATCH", url: (ids) => `/v1/memory/${ids.memorySubject}/${ids.memoryId}`, payload: { content: "Overwritten by globex" }, code: "MEMORY_NOT_FOUND" },
+  { route: "DELETE /v1/memory/:subject/:memory_id", method: "DELETE", url: (ids) => `/v1/memory/${ids.memorySubject}/${ids.memoryId}`, code: "MEMORY_NOT_FOUND" },
 ];
 
 /** List routes: globex's answer must never hold acme's items. */
@@ -47,7 +53,7 @@ describe.each(backends)("tenant isolation over HTTP on $name", (backend) => {
   let globexApprovalId: string;
   const keys = { acme: "", acmeApprover: "", globex: "", globexApprover: "" };
 
-  function call(key: string, method: "GET" | "POST", url: string, payload?: unknown) {
+  function call(key: string, method: Method, url: string, payload?: unknown) {
     const options: InjectOptions = { method, url, headers: { authorization: `Bearer ${key}` } };
     if (payload !== undefined) options.payload = payload as InjectOptions["payload"];
     return app.inject(options);
@@ -67,10 +73,16 @@ describe.each(backends)("tenant isolation over HTTP on $name", (backend) => {
     const orderId = await addOrder(store.db, { email: "acme.secret@example.com" });
     const waiting = (await call(keys.acme, "POST", "/v1/runs", { goal: refundGoal(orderId, "acme-only detail") })).json();
     expect(waiting.status).toBe("waiting_approval");
-    acme = { runId: waiting.run_id, approvalId: waiting.pending_approvals[0].approval_id, threadId: waiting.thread_id };
+    // Acme's long-term memory about a customer: consent recorded, one entry written the way a run writes it.
+    const memorySubject = "customer-7";
+    const memory = server.runtime.deps.memory((await server.runtime.deps.release("support@1")).policy);
+    await memory.grantConsent("acme", memorySubject, "alice");
+    const remembered = await memory.write("acme", memorySubject, { kind: "preference", content: "acme-only memory: prefers email" }, { actor: "alice", roles: ["requester"] });
+    expect(remembered.memory).not.toBeNull();
+    acme = { runId: waiting.run_id, approvalId: waiting.pending_approvals[0].approval_id, threadId: waiting.thread_id, memorySubject, memoryId: remembered.memory!.memoryId };
     const approved = (await call(keys.acme, "POST", "/v1/runs", { goal: refundGoal(await addOrder(store.db)) })).json();
     expect((await call(keys.acmeApprover, "POST", `/v1/approvals/${approved.pending_approvals[0].approval_id}`, { decision: "approve" })).statusCode).toBe(200);
-    acmeSecrets = [acme.approvalId, acme.runId, acme.threadId, approved.run_id, approved.pending_approvals[0].approval_id, orderId, "acme-only detail", "acme"];
+    acmeSecrets = [acme.approvalId, acme.runId, acme.threadId, approved.run_id, approved.pending_approvals[0].approval_id, orderId, "acme-only detail", acme.memoryId, "acme-only memory", "acme"];
 
     // Globex has its own waiting approval, so its list is not trivially empty.
     const globexRun = (await call(keys.globex, "POST", "/v1/runs", { goal: "Refund order G-2001, it arrived broken." })).json();
@@ -122,6 +134,23 @@ describe.each(backends)("tenant isolation over HTTP on $name", (backend) => {
     expect(run).toMatchObject({ status: "waiting_approval", pending_approvals: [expect.objectContaining({ approval_id: acme.approvalId })] });
     const { rows } = await store.db.query<{ status: string }>("SELECT status FROM approvals WHERE tenant_id = 'acme' AND approval_id = $1", [acme.approvalId]);
     expect(rows).toEqual([{ status: "pending" }]);
+  });
+
+  it("globex sees no memory of acme's subject and its erasure of that subject deletes none of acme's entries", async () => {
+    const url = `/v1/memory/${acme.memorySubject}`;
+    const listed = await call(keys.globex, "GET", url);
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json()).toEqual({ subject: acme.memorySubject, consent: false, memories: [] });
+    const erased = await call(keys.globex, "DELETE", url);
+    expect(erased.statusCode).toBe(200);
+    expect(erased.json()).toEqual({ subject: acme.memorySubject, deleted: 0 });
+    for (const response of [listed, erased]) for (const secret of [acme.memoryId, "acme-only memory"]) expect(response.body).not.toContain(secret);
+    const acmeList = (await call(keys.acme, "GET", url)).json();
+    expect(acmeList).toEqual({
+      subject: acme.memorySubject,
+      consent: true,
+      memories: [expect.objectContaining({ memory_id: acme.memoryId, content: "acme-only memory: prefers email" })],
+    });
   });
 
   it("a thread id both tenants chose names two separate threads: globex never continues acme's conversation", async () => {

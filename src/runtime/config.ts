@@ -22,6 +22,9 @@ export const ConfigSchema = z.object({
   HOST: z.preprocess(blankToUndefined, z.string().default("127.0.0.1")),
   /** Requests per minute per API key; 0 turns the limit off. */
   WARDEN_RATE_LIMIT_MAX: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(600)),
+  /** How often the server deletes long-term memory past its retention period (ms). Default 1 hour. */
+  // At most 2^31 - 1: a longer setInterval delay silently becomes 1 ms in Node.
+  WARDEN_MEMORY_SWEEP_INTERVAL_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1000).max(2_147_483_647).default(3_600_000)),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -17,6 +17,7 @@ import { adminFlagsRoutes } from "./routes/admin-flags.js";
 import { adminReleasesRoutes } from "./routes/admin-releases.js";
 import { approvalsRoutes } from "./routes/approvals.js";
 import { healthRoutes } from "./routes/health.js";
+import { memoryRoutes } from "./routes/memory.js";
 import { runsRoutes } from "./routes/runs.js";
 import { threadsRoutes } from "./routes/threads.js";
 
@@ -133,5 +134,6 @@ export function createApp(options: AppOptions): WardenApp {
   app.register(runsRoutes, { runtime });
   app.register(approvalsRoutes, { runtime });
   app.register(threadsRoutes, { runtime });
+  app.register(memoryRoutes, { runtime });
   return app;
 }

@@ -17,6 +17,8 @@ export interface ServeOptions {
   shutdownTimeoutMs?: number;
   /** How often expired idempotency keys are deleted. Default 15 min. */
   sweepIntervalMs?: number;
+  /** How often expired long-term memory is deleted. Default WARDEN_MEMORY_SWEEP_INTERVAL_MS (1 hour). */
+  memorySweepIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -78,6 +80,24 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const sweeper = setInterval(sweep, options.sweepIntervalMs ?? 15 * 60_000);
   sweeper.unref();
 
+  // Retention: memory past its expires_at is deleted (and audited) here, not only by `warden memory sweep`.
+  // One sweep at a time; close() waits for the one in flight so it never runs against a closed database.
+  let memorySweeping: Promise<void> | undefined;
+  const sweepMemory = () => {
+    memorySweeping ??= started.runtime.memory
+      .sweep()
+      .then(
+        ({ deleted }) => {
+          if (deleted > 0) started.app.log.info({ deleted }, "expired memory entries deleted");
+        },
+        (error: unknown) => started.app.log.warn({ err: error }, "memory retention sweep failed"),
+      )
+      .finally(() => (memorySweeping = undefined));
+  };
+  sweepMemory();
+  const memorySweeper = setInterval(sweepMemory, options.memorySweepIntervalMs ?? config.WARDEN_MEMORY_SWEEP_INTERVAL_MS);
+  memorySweeper.unref();
+
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -86,6 +106,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        clearInterval(memorySweeper);
         const force = setTimeout(() => {
           started.app.log.warn("shutdown timeout: closing the connections still open");
           started.app.server.closeAllConnections();
@@ -99,6 +120,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         } finally {
           clearTimeout(force);
           clearInterval(idle);
+          await memorySweeping;
           await started.runtime.close();
           await store.close();
         }
