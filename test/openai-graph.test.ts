@@ -38,7 +38,7 @@ describe("ChatOpenAI through the graph against a loopback OpenAI-compatible serv
     expect(stub.requests[0]!.authorization).toBe("Bearer test-key");
     expect(stub.requests[0]!.body.model).toBe("gpt-4.1-mini");
     const offered = stub.requests[0]!.body.tools?.map((tool) => tool.function.name).sort();
-    expect(offered).toEqual(["draft_response", "issue_refund", "lookup_order", "read_policy", "send_message"]);
+    expect(offered).toEqual(["draft_response", "issue_refund", "lookup_order", "read_policy", "remember", "send_message"]);
     const toolMessage = stub.requests[1]!.body.messages.find((message) => message.role === "tool");
     expect(toolMessage?.tool_call_id).toBe("call_stub_1");
 

@@ -236,7 +236,7 @@ describe("tool definitions and registry", () => {
 
   it("exposes support tools as OpenAI function tools that bindTools accepts", () => {
     const registry = createSupportRegistry();
-    expect(registry.names()).toEqual(["read_policy", "lookup_order", "draft_response", "issue_refund", "send_message"]);
+    expect(registry.names()).toEqual(["read_policy", "lookup_order", "draft_response", "issue_refund", "send_message", "remember"]);
     const modelTools = registry.modelTools();
     expect(modelTools.every((tool) => isOpenAITool(tool))).toBe(true);
     const refund = toolJsonSchema(registry.get("issue_refund")!);

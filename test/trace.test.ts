@@ -322,9 +322,9 @@ describe.each(backends)("trace store on $name", (backend) => {
     trace.emit("approval.requested", { approval_id: "ap1", ...call, args_hash: "h1", rule: "cap", reason: "over cap", requested_by: "u1" });
     trace.emit("approval.resolved", { approval_id: "ap1", decision: "approve", approver: "boss", "gen_ai.tool.call.id": "call_1", args_hash: "h1", comment: "ok" });
     trace.emit("tool.call", { ...call, side_effect: "irreversible", status: "ok", latency_ms: 12, retries: 0, cost: 0.3, effect_id: "e1", args_hash: "h1", origin: "model" });
-    trace.emit("memory.read", { keys: 2 });
-    trace.emit("memory.write", { kind: "preference" });
-    trace.emit("flag.applied", { flag: "refunds.enabled", value: true });
+    trace.emit("memory.read", { subject: "cust-1", effect: "allow", rule: "default:retrieval", count: 1, memory_ids: ["mem_1"], kinds: ["preference"] }, "memory_read");
+    trace.emit("memory.write", { subject: "cust-1", kind: "preference", effect: "deny", rule: "default:memory_write", reason: "no consent", stored: false, proposed_by: "model" }, "memory_write");
+    trace.emit("flag.applied", { flag: "tool", target: "issue_refund", scope: "tenant", reason: "provider incident", set_by: "ops", action: "call not executed; run escalated" });
     trace.emit("eval.result", { evaluator: "answer_grounded", pass: true, score: 1, detail: "fine" });
     trace.emit("run.finished", { status: "completed", answer: "Refunded 42.00", evidence: ["call_1"] });
     trace.emit("run.failed", { error_code: "TOOL_FAILED", error_message: "after finish, for the schema's sake" });
