@@ -35,6 +35,10 @@ async function playScenario(runtime: Runtime, scenario: DemoScenario, print: (li
   const { envelope } = scenario;
   print(`\n== ${scenario.id}: ${scenario.title}`);
   print(`   ${envelope.actor}@${envelope.tenant} (${envelope.roles.join(",")}) asks: "${envelope.goal}"${envelope.context ? ` ${JSON.stringify(envelope.context)}` : ""}`);
+  if (scenario.consent) {
+    await runtime.memory.setConsent(envelope.tenant, scenario.consent.subject, true, { actor: scenario.consent.actor, roles: envelope.roles });
+    print(`   ✓  ${scenario.consent.subject} consented to long-term memory (recorded by ${scenario.consent.actor})`);
+  }
   let record = await runtime.start(envelope);
   await showNewEvents(record);
   for (const pending of record.pending_approvals) {
@@ -79,7 +83,7 @@ function summaryTable(results: DemoResult[]): string {
 }
 
 /**
- * `npm run demo`: the seed's three scenarios on an embedded, in-memory PGlite with the offline model (no env,
+ * `npm run demo`: the seed's scenarios on an embedded, in-memory PGlite with the offline model (no env,
  * no server). `--json` prints one JSON object per scenario instead of the narrated run.
  */
 export async function runDemo(options: { json: boolean; env?: Record<string, string | undefined> }): Promise<DemoResult[]> {

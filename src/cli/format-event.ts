@@ -34,6 +34,15 @@ export function formatEvent(event: TraceEvent): string {
     case "approval.resolved":
       detail = `${text(a.approval_id)} ${text(a.decision)} by ${text(a.approver)}`;
       break;
+    case "memory.read":
+      detail = `${text(a.subject)}: ${text(a.count)} entr${a.count === 1 ? "y" : "ies"}${a.effect === "deny" ? ` — denied [${text(a.rule)}]` : ""}`;
+      break;
+    case "memory.write":
+      detail = `${text(a.subject) || "(no subject)"} ${text(a.kind)} → ${a.stored ? `stored until ${text(a.expires_at).slice(0, 10)}` : `not stored [${text(a.rule)}]`}`;
+      break;
+    case "flag.applied":
+      detail = `${text(a.flag)} ${text(a.target)} (${text(a.scope)}) — ${text(a.action)}`;
+      break;
     case "eval.result":
       detail = `${text(a.evaluator)}: ${a.pass ? "pass" : "FAIL"}`;
       break;

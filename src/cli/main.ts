@@ -11,7 +11,7 @@ import { runServe } from "./serve.js";
 const USAGE = `warden <command>
 
 Commands:
-  demo [--json]   run the seed's three scenarios on embedded PGlite with the offline model
+  demo [--json]   run the seed's scenarios (refunds, a question, memory) on embedded PGlite with the offline model
   migrate         apply database migrations (DATABASE_URL, or the PGlite data dir) and seed an empty database
   serve           run the HTTP API on PORT (8080) / HOST (127.0.0.1); prints an admin key on first start
   keys create --tenant T --actor A --roles requester,approver,admin
