@@ -1,12 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isWardenError } from "../src/errors.js";
 import { messageText } from "../src/nodes/agent.js";
-import { aiText, ScriptedChatModel } from "../src/model/scripted-chat-model.js";
+import { aiText, aiToolCall, ScriptedChatModel } from "../src/model/scripted-chat-model.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
 import type { Store } from "../src/store/open-store.js";
+import { validateTraceEvent } from "../src/trace/event-schema.js";
 import type { TraceEvent } from "../src/trace/types.js";
 import { backends } from "./helpers/backends.js";
-import { addOrder, refundGoal, requester, runtimeOn } from "./helpers/runtime.js";
+import { addOrder, refundGoal, refundsFor, requester, runtimeOn } from "./helpers/runtime.js";
 
 const question = { ...requester, goal: "What is your refund policy for damaged items?" };
 const PROMPT_2_LINE = "say which policy rule applies";
@@ -19,6 +20,13 @@ async function codeOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 const applied = (events: TraceEvent[]) => events.filter((event) => event.kind === "flag.applied").map((event) => event.attributes);
+
+/** A run's stored trace, each event checked against the published trace schema (`flag.applied` is strict). */
+async function traceOf(runtime: Runtime, runId: string): Promise<TraceEvent[]> {
+  const events = await runtime.getTrace("acme", runId);
+  for (const event of events) expect(validateTraceEvent(event), `${event.kind} #${event.seq}`).toMatchObject({ ok: true });
+  return events;
+}
 
 describe.each(backends)("each kind of rollback switch on $name", (backend) => {
   let store: Store;
@@ -37,6 +45,8 @@ describe.each(backends)("each kind of rollback switch on $name", (backend) => {
   });
   afterEach(async () => {
     await store.db.query("DELETE FROM flags");
+    // Re-read at once (list() drops the cache), so a switch a test left cannot act in the next test for a second.
+    for (const created of [runtime, ...extra]) await created.flags.list("acme");
   });
   afterAll(async () => {
     for (const created of [runtime, ...extra]) await created.close();
@@ -47,7 +57,7 @@ describe.each(backends)("each kind of rollback switch on $name", (backend) => {
     await runtime.flags.set({ tenant: "acme", kind: "workflow", target: "refund_workflow@1", mode: "agent", setBy: "ops" });
     const record = await runtime.start({ ...requester, goal: refundGoal(await addOrder(store.db)) });
     expect(record.route).toBe("support_agent");
-    const events = await runtime.getTrace("acme", record.run_id);
+    const events = await traceOf(runtime, record.run_id);
     expect(applied(events)).toEqual([expect.objectContaining({ flag: "workflow", target: "refund_workflow@1", action: "routed to support_agent" })]);
     expect(events.some((event) => event.kind === "workflow.step")).toBe(false);
   });
@@ -72,14 +82,14 @@ describe.each(backends)("each kind of rollback switch on $name", (backend) => {
     const agent = await scripted({ model });
     const first = await agent.start({ ...question, release: "support@2" });
     expect(messageText(model.calls[0]!.messages[0]!)).toContain(PROMPT_2_LINE);
-    expect(applied(await agent.getTrace("acme", first.run_id))).toEqual([]);
+    expect(applied(await traceOf(agent, first.run_id))).toEqual([]);
 
     await agent.flags.set({ tenant: "acme", kind: "prompt", target: "prompts/support@2.md", setBy: "ops" });
     const fallen = await agent.start({ ...question, release: "support@2" });
     expect(model.calls).toHaveLength(2);
     expect(messageText(model.calls[1]!.messages[0]!)).toContain("You are Warden's customer support agent");
     expect(messageText(model.calls[1]!.messages[0]!)).not.toContain(PROMPT_2_LINE);
-    expect(applied(await agent.getTrace("acme", fallen.run_id))).toEqual([expect.objectContaining({ flag: "prompt", target: "support@2", action: "prompt fell back to support@1" })]);
+    expect(applied(await traceOf(agent, fallen.run_id))).toEqual([expect.objectContaining({ flag: "prompt", target: "support@2", action: "prompt fell back to support@1" })]);
   });
 
   it("a prompt with no earlier version switched off stops the run instead of running without a prompt", async () => {
@@ -93,15 +103,57 @@ describe.each(backends)("each kind of rollback switch on $name", (backend) => {
     const primary = new ScriptedChatModel([aiText("from the primary")]);
     const fallback = new ScriptedChatModel([aiText("from the fallback")]);
     const agent = await scripted({ model: primary, fallbackModel: fallback });
-    await agent.flags.set({ tenant: "acme", kind: "model", target: "gpt-4.1-mini", setBy: "ops" });
+    // Set through `runtime` (which the second half uses) so its cache drops; `agent` has read nothing yet.
+    await runtime.flags.set({ tenant: "acme", kind: "model", target: "gpt-4.1-mini", setBy: "ops" });
     const record = await agent.start(question);
     expect(fallback.calls).toHaveLength(1);
     expect(primary.calls).toHaveLength(0);
     expect(record.status).not.toBe("failed");
-    expect(applied(await agent.getTrace("acme", record.run_id))).toEqual([expect.objectContaining({ flag: "model", target: "gpt-4.1-mini", action: "model fell back to the configured fallback" })]);
+    expect(applied(await traceOf(agent, record.run_id))).toEqual([expect.objectContaining({ flag: "model", target: "gpt-4.1-mini", action: "model fell back to the configured fallback" })]);
 
     const stopped = await runtime.start(question); // support@1 declares no fallback_model
     expect(stopped.status).toBe("failed");
     expect(stopped.error).toMatchObject({ code: "ROUTE_DISABLED" });
+  });
+
+  describe("a tool switched off is denied at the policy gate, before any approval is asked for", () => {
+    const approvalsOf = async (runId: string) => (await store.db.query("SELECT 1 FROM approvals WHERE tenant_id = 'acme' AND run_id = $1", [runId])).rowCount;
+    const gateEvidence = (events: TraceEvent[], node: string) => {
+      expect(applied(events)).toEqual([{ flag: "tool", target: "issue_refund", scope: "tenant", reason: "refund provider incident", set_by: "ops", action: "call denied before approval" }]);
+      expect(events.find((event) => event.kind === "flag.applied")?.node).toBe(node);
+      const decisions = events.filter((event) => event.kind === "policy.decision" && event.attributes["gen_ai.tool.name"] === "issue_refund");
+      expect(decisions[0]).toMatchObject({ node, attributes: { effect: "deny", rule: "flag:tool", reason: "issue_refund is switched off (refund provider incident)" } });
+      expect(events.some((event) => event.kind === "approval.requested")).toBe(false);
+      expect(events.some((event) => event.kind === "tool.call" && event.attributes["gen_ai.tool.name"] === "issue_refund")).toBe(false);
+    };
+
+    it("the refund workflow escalates with the switch's reason: no approval row, no refund", async () => {
+      await runtime.flags.set({ tenant: "acme", kind: "tool", target: "issue_refund", reason: "refund provider incident", setBy: "ops" });
+      const orderId = await addOrder(store.db, { total: 42 });
+      const record = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+      expect(record.route).toBe("refund_workflow");
+      expect(record.status).toBe("escalated");
+      expect(record.pending_approvals).toEqual([]);
+      expect(record.answer).toContain("issue_refund is switched off (refund provider incident)");
+      expect(await approvalsOf(record.run_id)).toBe(0);
+      expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
+      gateEvidence(await traceOf(runtime, record.run_id), "check_eligibility");
+    });
+
+    it("the agent escalates with the switch's reason, without asking the model to work around it: no approval row, no refund", async () => {
+      const orderId = await addOrder(store.db, { total: 42 });
+      const model = new ScriptedChatModel([aiToolCall("issue_refund", { order_id: orderId, amount: 42, reason: "arrived broken" }), aiText("Your refund is on its way.")]);
+      const agent = await scripted({ model });
+      await agent.flags.set({ tenant: "acme", kind: "tool", target: "issue_refund", reason: "refund provider incident", setBy: "ops" });
+      const record = await agent.start({ ...requester, goal: `Can you refund order ${orderId}? It arrived broken.` });
+      expect(record.route).toBe("support_agent");
+      expect(record.status).toBe("escalated");
+      expect(record.pending_approvals).toEqual([]);
+      expect(record.answer).toContain("issue_refund is switched off (refund provider incident)");
+      expect(model.calls).toHaveLength(1);
+      expect(await approvalsOf(record.run_id)).toBe(0);
+      expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
+      gateEvidence(await traceOf(agent, record.run_id), "policy_gate");
+    });
   });
 });

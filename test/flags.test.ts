@@ -50,14 +50,15 @@ describe.each(backends)("rollback switches on $name", (backend) => {
     expect(events.some((event) => event.kind === "tool.call" && event.attributes["gen_ai.tool.name"] === "issue_refund")).toBe(false);
   });
 
-  it("a global switch stops the tool for every tenant, and clearing it lets refunds through again", async () => {
+  it("a global switch stops the tool for every tenant before any approval, and clearing it lets refunds through again", async () => {
     await runtime.flags.set({ tenant: "*", kind: "tool", target: "issue_refund", setBy: "ops" });
     const orderId = await addOrder(store.db, { total: 42 });
-    const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
-    const pending = waiting.pending_approvals[0]!;
-    const stopped = await runtime.decide({ ...approver, approvalId: pending.approval_id, decision: "approve" });
+    const stopped = await runtime.start({ ...requester, goal: refundGoal(orderId) });
     expect(stopped.status).toBe("escalated");
+    expect(stopped.pending_approvals).toEqual([]); // denied at the gate (rule flag:tool): nobody is asked to approve
     expect((await runtime.getTrace("acme", stopped.run_id)).find((event) => event.kind === "flag.applied")?.attributes.scope).toBe("global");
+    const globexOrder = await addOrder(store.db, { tenant: "globex", total: 42 });
+    expect((await runtime.start({ tenant: "globex", actor: "gina", roles: ["requester"], goal: refundGoal(globexOrder) })).status).toBe("escalated");
 
     expect(await runtime.flags.clear("*", "tool", "issue_refund")).toBe(true);
     const again = await addOrder(store.db, { total: 42 });
@@ -77,7 +78,8 @@ describe.each(backends)("rollback switches on $name", (backend) => {
     expect(record.status).toBe("escalated");
     const events = await agent.getTrace("acme", record.run_id);
     expect(events.some((event) => event.kind === "tool.call")).toBe(false);
-    expect(events.find((event) => event.kind === "flag.applied")).toMatchObject({ node: "tools", attributes: { flag: "tool", target: "lookup_order" } });
+    // Denied at the policy gate (rule flag:tool), before the tools node: the call never reaches the executor.
+    expect(events.find((event) => event.kind === "flag.applied")).toMatchObject({ node: "policy_gate", attributes: { flag: "tool", target: "lookup_order", action: "call denied before approval" } });
     expect(model.calls).toHaveLength(1); // escalated at once: the model is not asked to work around the switch
   });
 

@@ -111,9 +111,9 @@ describe.each(backends)("switches across processes on $name", (backend) => {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     const orderId = await addOrder(store.db, { total: 42 });
-    const waiting = await other.start({ tenant: "acme", actor: "alice", roles: ["requester"], goal: refundGoal(orderId) });
-    const done = await other.decide({ tenant: "acme", approver: "bob", roles: ["approver"], approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
-    expect(done.status).toBe("escalated");
+    const stopped = await other.start({ tenant: "acme", actor: "alice", roles: ["requester"], goal: refundGoal(orderId) });
+    expect(stopped.status).toBe("escalated"); // denied at the gate (rule flag:tool): no approval is asked for
+    expect(stopped.pending_approvals).toEqual([]);
     expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
   });
 });

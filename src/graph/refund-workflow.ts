@@ -31,7 +31,7 @@ export function buildRefundWorkflow(getDeps: DepsProvider) {
     .addEdge(START, "validate_request")
     .addConditionalEdges("validate_request", continueOrEscalate("lookup_order"), ["lookup_order", "escalate"])
     .addConditionalEdges("lookup_order", continueOrEscalate("check_eligibility"), ["check_eligibility", "escalate"])
-    .addEdge("check_eligibility", "draft_response")
+    .addConditionalEdges("check_eligibility", continueOrEscalate("draft_response"), ["draft_response", "escalate"])
     .addConditionalEdges("draft_response", afterDraft, ["issue_refund", "request_approval", "compose_answer", "escalate"])
     .addEdge("request_approval", "approval")
     .addConditionalEdges("approval", afterWorkflowApproval, ["approval", "issue_refund", "compose_answer"])

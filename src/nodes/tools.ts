@@ -4,6 +4,7 @@ import type { EffectSummary, MemoryProposal, State, Update } from "../graph/stat
 import { REMEMBER_TOOL } from "../tools/support/remember.js";
 import type { Authorization, ToolResult } from "../tools/types.js";
 import { lastAiMessage } from "./agent.js";
+import { FLAG_TOOL_RULE } from "./gate-tool-call.js";
 import { nodeKit } from "./node-kit.js";
 
 function toolMessage(id: string, name: string, body: unknown, failed: boolean): ToolMessage {
@@ -37,6 +38,8 @@ export function createToolsNode(getDeps: DepsProvider) {
       if (!authorization) {
         const why = decision?.effect === "require_approval" ? `rejected by the approver${approval?.comment ? `: ${approval.comment}` : ""}` : `denied by policy (${decision?.rule ?? "no decision"}): ${decision?.reason ?? "not decided"}`;
         messages.push(toolMessage(id, call.name, { error: { code: "POLICY_DENIED", message: `The call was ${why}. Do not retry it.` } }, true));
+        // A switch met at the gate ends the run as one met below does: a person follows up (same reason text).
+        if (decision?.rule === FLAG_TOOL_RULE) escalation ??= decision.reason;
         continue;
       }
       // Read now, not when the call was proposed: a switch set while the run waited for approval still wins.

@@ -10,10 +10,25 @@ export interface PgDbOptions {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+async function currentSchema(pool: pg.Pool): Promise<string> {
+  let schema: string | null | undefined;
+  try {
+    schema = (await pool.query<{ schema: string | null }>("SELECT current_schema() AS schema")).rows[0]?.schema;
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+  if (!schema || !SCHEMA_NAME.test(schema)) {
+    await pool.end().catch(() => {});
+    throw new Error(`DATABASE_URL's search_path resolves to ${schema ? `schema "${schema}", which Warden cannot use (lower-case letters, digits, _)` : "no existing schema"}`);
+  }
+  return schema;
+}
+
 export async function createPgDb(options: PgDbOptions): Promise<Db> {
-  const schema = options.schema ?? "public";
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${schema}`);
-  if (schema !== "public") {
+  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) throw new Error(`invalid schema name: ${options.schema}`);
+  if (options.schema !== undefined && options.schema !== "public") {
+    const schema = options.schema;
     const admin = new pg.Client({ connectionString: options.connectionString });
     await admin.connect();
     try {
@@ -25,10 +40,13 @@ export async function createPgDb(options: PgDbOptions): Promise<Db> {
   const inner = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 10,
-    options: schema === "public" ? undefined : `-c search_path=${schema}`,
+    options: options.schema === undefined || options.schema === "public" ? undefined : `-c search_path=${options.schema}`,
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   inner.on("error", () => {});
+  // Without an explicit schema, use the one the connection resolves to (a search_path in DATABASE_URL's
+  // `options` or the role's default): our tables follow search_path, so the checkpoint tables must too.
+  const schema = options.schema ?? (await currentSchema(inner));
   let statements = 0;
 
   const query = async <Row>(text: string, params?: unknown[]): Promise<QueryResult<Row>> => {
