@@ -61,11 +61,12 @@ function mergeRecord<T>(schema: z.ZodType<T>) {
 }
 
 /** Appends proposals, keeping one per proposal_id (a re-run step proposes the same ids again). */
-const appendProposals = new ReducedValue(z.array(MemoryProposal).default(() => []), {
+// No default on purpose: an empty channel is not copied across subgraph boundaries (each copy is a checkpoint write).
+const appendProposals = new ReducedValue(z.array(MemoryProposal).optional(), {
   inputSchema: z.array(MemoryProposal),
-  reducer: (current: MemoryProposal[], next: MemoryProposal[]) => {
-    const seen = new Set(current.map((proposal) => proposal.proposal_id));
-    return [...current, ...next.filter((proposal) => !seen.has(proposal.proposal_id))];
+  reducer: (current: MemoryProposal[] | undefined, next: MemoryProposal[]) => {
+    const seen = new Set((current ?? []).map((proposal) => proposal.proposal_id));
+    return [...(current ?? []), ...next.filter((proposal) => !seen.has(proposal.proposal_id))];
   },
 });
 
@@ -91,6 +92,8 @@ export const RuntimeState = new StateSchema({
   context: z.record(z.string(), z.unknown()).optional(),
   /** Whom the run is about (e.g. a customer id); keys its long-term memory. */
   subject: z.string().optional(),
+  /** The run that named `subject`: intake clears a subject left on the thread by an earlier run. */
+  subject_run: z.string().optional(),
   /** The subject's memories as read at the start of this run (empty without a subject or when policy denied). */
   memories: z.array(MemoryFact).optional(),
   memory_proposals: appendProposals,

@@ -31,6 +31,11 @@ export function createIntakeNode(getDeps: DepsProvider) {
     const update: Update = { roles: state.roles ?? [], agent_max_steps: kit.loaded.release.agent.max_steps };
     if ((state.evidence ?? []).length > 0) update.evidence = new Overwrite([]);
     if ((state.memory_proposals ?? []).length > 0) update.memory_proposals = new Overwrite([]);
+    // A subject is per run: one named by an earlier run on this thread is not this run's.
+    if (state.subject !== undefined && state.subject_run !== state.run_id) {
+      update.subject = undefined;
+      update.subject_run = undefined;
+    }
     for (const key of PER_RUN_KEYS) {
       if (state[key] !== undefined) (update as Record<string, unknown>)[key] = undefined;
     }

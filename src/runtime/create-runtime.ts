@@ -172,8 +172,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
         goal: envelope.goal,
         release,
         context: envelope.context ?? {},
-        // Always sent, so a run without one does not inherit the previous run's subject on the thread.
-        subject: envelope.subject,
+        // Only when given (each input key is a checkpoint write); intake drops a subject a previous run left.
+        ...(envelope.subject ? { subject: envelope.subject, subject_run: runId } : {}),
       };
       return drive({ tenant: envelope.tenant, runId, threadId, release }, graphInput, runOptions);
     },
