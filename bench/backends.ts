@@ -16,7 +16,7 @@ export interface BenchBackend {
   db: Db;
   /** Whether checkpoint statements go through `db` (and so show in `db.statementCount()`). */
   sqlCheckpoints: boolean;
-  /** A fresh checkpointer for one measurement, on `db` or on a wrapper of it (the SQL profile). */
+  /** A fresh stock checkpointer for one raw measurement, on `db` or on a wrapper of it (the SQL profile). */
   checkpointer(db: Db): Promise<BaseCheckpointSaver>;
   /** A Store for `createRuntime` whose close leaves the database open (the backend owns it). */
   store(db: Db): Promise<Store>;
@@ -49,14 +49,15 @@ export async function openBackend(name: BackendName, databaseUrl: string | undef
     opened = await openStore({ dataDir: "memory://" });
   }
   const sqlCheckpoints = name !== "memory";
-  const checkpointer = async (db: Db): Promise<BaseCheckpointSaver> => (sqlCheckpoints ? createCheckpointer(db) : new MemorySaver());
+  // Raw LangGraph gets the stock saver (what a plain LangGraph app uses); Warden's store gets its default.
+  const checkpointer = async (db: Db): Promise<BaseCheckpointSaver> => (sqlCheckpoints ? createCheckpointer(db, "stock") : new MemorySaver());
   return {
     name,
     db: opened.db,
     sqlCheckpoints,
     checkpointer,
     async store(db) {
-      return { db, checkpointer: await checkpointer(db), close: async () => {} };
+      return { db, checkpointer: sqlCheckpoints ? await createCheckpointer(db) : new MemorySaver(), close: async () => {} };
     },
     async close() {
       try {

@@ -1,5 +1,6 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import { BatchedPostgresSaver } from "./batched-postgres-saver.js";
 import type pg from "pg";
 import type { Db } from "./db.js";
 import { migrate } from "./migrate.js";
@@ -16,7 +17,11 @@ export interface StoreOptions {
   schema?: string | undefined;
   /** Load `seeds/seed.json` when the database has no tenants. Default true. */
   seed?: boolean;
+  /** Checkpoint writes: one statement each (`batched`, default) or the stock saver's transactions (`stock`). */
+  checkpointer?: CheckpointerKind;
 }
+
+export type CheckpointerKind = "batched" | "stock";
 
 export interface Store {
   db: Db;
@@ -30,9 +35,13 @@ export async function openDb(options: StoreOptions): Promise<Db> {
   return createPgliteDb({ dataDir: options.dataDir ?? ".warden/pgdata" });
 }
 
-/** The checkpointer is the stock `PostgresSaver` on both backends; PGlite reaches it through the pool adapter. */
-export async function createCheckpointer(db: Db): Promise<PostgresSaver> {
-  const saver = new PostgresSaver(db.pool as unknown as pg.Pool, undefined, { schema: db.schema });
+/**
+ * LangGraph's Postgres saver on both backends (PGlite reaches it through the pool adapter): by default its
+ * batched subclass, which writes the same rows in one statement per put instead of a transaction of many.
+ */
+export async function createCheckpointer(db: Db, kind: CheckpointerKind = "batched"): Promise<PostgresSaver> {
+  const Saver = kind === "stock" ? PostgresSaver : BatchedPostgresSaver;
+  const saver = new Saver(db.pool as unknown as pg.Pool, undefined, { schema: db.schema });
   await saver.setup();
   return saver;
 }
@@ -42,7 +51,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const db = await openDb(options);
   try {
     await migrate(db);
-    const checkpointer = await createCheckpointer(db);
+    const checkpointer = await createCheckpointer(db, options.checkpointer);
     if (options.seed ?? true) await seedIfEmpty(db);
     return { db, checkpointer, close: () => db.close() };
   } catch (error) {
