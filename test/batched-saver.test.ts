@@ -96,7 +96,7 @@ describe.each(backends)("batched checkpoint saver on $name", (backend) => {
     const threadId = `saver-${kind}-${randomUUID()}`;
     const config = { configurable: { thread_id: threadId } };
     const first = await graph.invoke({ topic: "refunds" }, config);
-    const interrupted = first.__interrupt__?.map((entry: { value: unknown }) => entry.value);
+    const interrupted = (first as { __interrupt__?: Array<{ value: unknown }> }).__interrupt__?.map((entry) => entry.value);
     // The resume fails once in `flaky` (its error is a pending write), then a null input retries that step.
     const failure = await graph.invoke(new Command({ resume: "yes" }), config).then(
       () => "no failure",
