@@ -1,3 +1,4 @@
+import type { AIMessage, ToolMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aiText, aiToolCall, ScriptedChatModel } from "../src/model/scripted-chat-model.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
@@ -85,6 +86,26 @@ describe.each(backends)("support agent on $name", (backend) => {
     // The model saw the tool's real result, not a placeholder.
     const lastCall = model.calls.at(-1)!;
     expect(JSON.stringify(lastCall.messages.at(-1)?.content)).toContain("queued");
+  });
+
+  it("a run that hit the step bound leaves a call unanswered; the next run on the thread answers it before its goal", async () => {
+    // max_steps is 6: the sixth turn still asks for a tool, so the run escalates with that call never run.
+    const looping = Array.from({ length: 6 }, (_, turn) => aiToolCall("lookup_order", { order_id: "A-1001" }, `call_loop_${turn}`));
+    const model = new ScriptedChatModel([...looping, aiText("Order A-1002 was delivered.")]);
+    const agent = await scripted(model);
+    const first = await agent.start({ ...requester, goal: "Where is my order A-1001?" });
+    expect(first.status).toBe("escalated");
+    await agent.start({ ...requester, threadId: first.thread_id, goal: "Where is my order A-1002?" });
+    const seen = model.calls.at(-1)!.messages;
+    const callIndex = seen.findIndex((message) => message.type === "ai" && (message as AIMessage).tool_calls?.some((call) => call.id === "call_loop_5"));
+    expect(callIndex).toBeGreaterThan(0);
+    // OpenAI-style APIs reject a tool call that no tool message answers: it is answered, as not executed.
+    const answer = seen[callIndex + 1] as ToolMessage;
+    expect(answer.type).toBe("tool");
+    expect(answer.tool_call_id).toBe("call_loop_5");
+    expect(String(answer.content)).toContain("not executed");
+    expect(seen.at(-1)?.type).toBe("human");
+    model.assertComplete();
   });
 
   it("a rejected outbound message is not sent and the model is told so", async () => {

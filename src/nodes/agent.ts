@@ -1,4 +1,4 @@
-import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { DepsProvider } from "../graph/deps.js";
 import type { State, Update } from "../graph/state.js";
 import { WardenError } from "../errors.js";
@@ -19,11 +19,8 @@ function lastHumanIndex(messages: BaseMessage[]): number {
 
 /** Last AI message of the conversation (the one whose tool calls the gate and the tools node handle). */
 export function lastAiMessage(state: State): AIMessage | undefined {
-  for (let index = state.messages.length - 1; index >= 0; index--) {
-    const message = state.messages[index];
-    if (message && AIMessage.isInstance(message)) return message;
-  }
-  return undefined;
+  const index = lastAiIndex(state.messages);
+  return index >= 0 ? (state.messages[index] as AIMessage) : undefined;
 }
 
 export const MEMORY_CONTEXT_TAG = "customer-memory";
@@ -48,6 +45,34 @@ function withMemory(messages: BaseMessage[], memory: SystemMessage | undefined, 
 }
 
 /**
+ * Tool calls of the thread's last model turn that no tool message answered: a run that hit its step bound ends
+ * with one. Model APIs (OpenAI's among them) refuse a conversation with an unanswered tool call, so the next run
+ * on the thread answers them as not executed before it adds its goal.
+ */
+export function closeDanglingToolCalls(messages: BaseMessage[]): ToolMessage[] {
+  const last = lastAiIndex(messages);
+  const message = last >= 0 ? (messages[last] as AIMessage) : undefined;
+  if (!message?.tool_calls?.length) return [];
+  const answered = new Set(messages.slice(last + 1).flatMap((entry) => (ToolMessage.isInstance(entry) ? [entry.tool_call_id] : [])));
+  return message.tool_calls
+    .filter((call) => call.id !== undefined && !answered.has(call.id))
+    .map(
+      (call) =>
+        new ToolMessage({
+          tool_call_id: call.id!,
+          name: call.name,
+          status: "error",
+          content: JSON.stringify({ error: { code: "RUN_ENDED", message: "The run that proposed this call ended before it ran; it was not executed." } }),
+        }),
+    );
+}
+
+function lastAiIndex(messages: BaseMessage[]): number {
+  for (let index = messages.length - 1; index >= 0; index--) if (AIMessage.isInstance(messages[index])) return index;
+  return -1;
+}
+
+/**
  * One model turn. The first turn of a run adds the release's system prompt (once per thread) and the goal.
  * A reply without tool calls is the agent's answer; `answer_check` judges it next.
  */
@@ -58,7 +83,7 @@ export function createAgentNode(getDeps: DepsProvider) {
     const added: BaseMessage[] = [];
     if (steps === 0) {
       if (state.messages.length === 0) added.push(new SystemMessage(effectivePrompt(kit)));
-      added.push(new HumanMessage(state.goal));
+      added.push(...closeDanglingToolCalls(state.messages), new HumanMessage(state.goal));
     }
     const conversation = [...state.messages, ...added];
     const model = effectiveModel(kit);
