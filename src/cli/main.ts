@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { isWardenError } from "../errors.js";
+import { runCheckpoints } from "./checkpoints.js";
 import { runDemo } from "./demo.js";
 import { runFlags } from "./flags.js";
 import { runKeys } from "./keys.js";
@@ -23,6 +24,8 @@ Commands:
                   rollback switches, acting within a second on every process (warden flags for details)
   memory sweep [--now ISO]
                   delete expired long-term memory entries (audited) and print {"deleted": N}
+  checkpoints prune [--older-than-days N] [--mode keep_latest|delete_thread]
+                  prune the checkpoints of finished threads (default WARDEN_CHECKPOINT_RETENTION_DAYS, 30)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -49,6 +52,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "memory":
       await runMemory(rest);
+      return 0;
+    case "checkpoints":
+      await runCheckpoints(rest);
       return 0;
     case undefined:
     case "help":

@@ -25,6 +25,12 @@ export const ConfigSchema = z.object({
   /** How often the server deletes long-term memory past its retention period (ms). Default 1 hour. */
   // At most 2^31 - 1: a longer setInterval delay silently becomes 1 ms in Node.
   WARDEN_MEMORY_SWEEP_INTERVAL_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1000).max(2_147_483_647).default(3_600_000)),
+  /** Days after a thread's last run before its checkpoints are pruned; 0 never prunes. Default 30. */
+  WARDEN_CHECKPOINT_RETENTION_DAYS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(36_500).default(30)),
+  /** keep_latest keeps each pruned thread's latest state (it can continue); delete_thread deletes all of it. */
+  WARDEN_CHECKPOINT_PRUNE_MODE: z.preprocess(blankToUndefined, z.enum(["keep_latest", "delete_thread"]).default("keep_latest")),
+  /** How often the server prunes checkpoints (ms). Default 1 hour. */
+  WARDEN_CHECKPOINT_PRUNE_INTERVAL_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1000).max(2_147_483_647).default(3_600_000)),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -1,6 +1,7 @@
 import { loadConfig } from "../runtime/config.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
 import { openStore } from "../store/open-store.js";
+import { pruneCheckpoints, retentionCutoff } from "../store/prune-checkpoints.js";
 import { bootstrapAdminKey, type CreatedApiKey } from "./api-keys.js";
 import { createApp, type AppOptions, type WardenApp } from "./create-app.js";
 import { sweepIdempotencyKeys } from "./plugins/idempotency-store.js";
@@ -19,6 +20,8 @@ export interface ServeOptions {
   sweepIntervalMs?: number;
   /** How often expired long-term memory is deleted. Default WARDEN_MEMORY_SWEEP_INTERVAL_MS (1 hour). */
   memorySweepIntervalMs?: number;
+  /** How often checkpoints of finished threads are pruned. Default WARDEN_CHECKPOINT_PRUNE_INTERVAL_MS (1 hour). */
+  checkpointPruneIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -98,6 +101,29 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const memorySweeper = setInterval(sweepMemory, options.memorySweepIntervalMs ?? config.WARDEN_MEMORY_SWEEP_INTERVAL_MS);
   memorySweeper.unref();
 
+  // Checkpoint retention (the saver has no prune of its own), like the memory sweep: one prune at a time, and
+  // close() stops it after its current batch and waits for that. WARDEN_CHECKPOINT_RETENTION_DAYS=0 keeps
+  // checkpoints forever: no timer at all.
+  let pruning: Promise<void> | undefined;
+  const stopPruning = new AbortController();
+  const prune = () => {
+    const olderThan = retentionCutoff(config.WARDEN_CHECKPOINT_RETENTION_DAYS);
+    pruning ??= pruneCheckpoints(store.db, { olderThan, mode: config.WARDEN_CHECKPOINT_PRUNE_MODE, signal: stopPruning.signal })
+      .then(
+        (counts) => {
+          if (counts.threads > 0) started.app.log.info({ ...counts, mode: config.WARDEN_CHECKPOINT_PRUNE_MODE }, "old checkpoints pruned");
+        },
+        (error: unknown) => started.app.log.warn({ err: error }, "checkpoint prune failed"),
+      )
+      .finally(() => (pruning = undefined));
+  };
+  let pruner: NodeJS.Timeout | undefined;
+  if (config.WARDEN_CHECKPOINT_RETENTION_DAYS > 0) {
+    prune();
+    pruner = setInterval(prune, options.checkpointPruneIntervalMs ?? config.WARDEN_CHECKPOINT_PRUNE_INTERVAL_MS);
+    pruner.unref();
+  }
+
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -107,6 +133,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       closing ??= (async () => {
         clearInterval(sweeper);
         clearInterval(memorySweeper);
+        clearInterval(pruner);
+        stopPruning.abort();
         const force = setTimeout(() => {
           started.app.log.warn("shutdown timeout: closing the connections still open");
           started.app.server.closeAllConnections();
@@ -121,6 +149,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
           clearTimeout(force);
           clearInterval(idle);
           await memorySweeping;
+          await pruning;
           await started.runtime.close();
           await store.close();
         }
