@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 
 /**
@@ -20,6 +21,17 @@ export const ConfigSchema = z.object({
   // HTTP server (`warden serve`).
   PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65535).default(8080)),
   HOST: z.preprocess(blankToUndefined, z.string().default("127.0.0.1")),
+  /**
+   * `warden serve` processes sharing the port (node:cluster): a number 1..64, or `auto` (one per core, at most 64).
+   * More than 1 needs DATABASE_URL: PGlite is single-process.
+   */
+  WARDEN_WORKERS: z.preprocess(
+    blankToUndefined,
+    z
+      .union([z.literal("auto"), z.coerce.number().int().min(1).max(64)])
+      .default(1)
+      .transform((value) => (value === "auto" ? Math.min(64, availableParallelism()) : value)),
+  ),
   /** Requests per minute per API key; 0 turns the limit off. */
   WARDEN_RATE_LIMIT_MAX: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(600)),
   /** How often the server deletes long-term memory past its retention period (ms). Default 1 hour. */

@@ -22,6 +22,13 @@ export interface ServeOptions {
   memorySweepIntervalMs?: number;
   /** How often checkpoints of finished threads are pruned. Default WARDEN_CHECKPOINT_PRUNE_INTERVAL_MS (1 hour). */
   checkpointPruneIntervalMs?: number;
+  /**
+   * Run the periodic jobs (idempotency-key sweep, memory sweep, checkpoint prune). Default true; a cluster turns
+   * them off in every worker but one, so N processes do not run the same deletes side by side.
+   */
+  periodicJobs?: boolean;
+  /** The cluster worker slot (1..N), added to the "warden listening" log line; unset in a single process. */
+  worker?: number;
 }
 
 export interface RunningServer {
@@ -72,16 +79,20 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
-  app.log.info({ url, database: store.db.kind }, "warden listening");
+  app.log.info({ ...(options.worker === undefined ? {} : { worker: options.worker }), url, database: store.db.kind }, "warden listening");
+  const periodicJobs = options.periodicJobs ?? true;
 
   const sweep = () =>
     sweepIdempotencyKeys(store.db).then(
       (deleted) => deleted > 0 && started.app.log.info({ deleted }, "expired idempotency keys deleted"),
       (error: unknown) => started.app.log.warn({ err: error }, "idempotency key sweep failed"),
     );
-  void sweep();
-  const sweeper = setInterval(sweep, options.sweepIntervalMs ?? 15 * 60_000);
-  sweeper.unref();
+  let sweeper: NodeJS.Timeout | undefined;
+  if (periodicJobs) {
+    void sweep();
+    sweeper = setInterval(sweep, options.sweepIntervalMs ?? 15 * 60_000);
+    sweeper.unref();
+  }
 
   // Retention: memory past its expires_at is deleted (and audited) here, not only by `warden memory sweep`.
   // One sweep at a time; close() waits for the one in flight so it never runs against a closed database.
@@ -97,9 +108,12 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       )
       .finally(() => (memorySweeping = undefined));
   };
-  sweepMemory();
-  const memorySweeper = setInterval(sweepMemory, options.memorySweepIntervalMs ?? config.WARDEN_MEMORY_SWEEP_INTERVAL_MS);
-  memorySweeper.unref();
+  let memorySweeper: NodeJS.Timeout | undefined;
+  if (periodicJobs) {
+    sweepMemory();
+    memorySweeper = setInterval(sweepMemory, options.memorySweepIntervalMs ?? config.WARDEN_MEMORY_SWEEP_INTERVAL_MS);
+    memorySweeper.unref();
+  }
 
   // Checkpoint retention (the saver has no prune of its own), like the memory sweep: one prune at a time, and
   // close() stops it after its current batch and waits for that. WARDEN_CHECKPOINT_RETENTION_DAYS=0 keeps
@@ -118,7 +132,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       .finally(() => (pruning = undefined));
   };
   let pruner: NodeJS.Timeout | undefined;
-  if (config.WARDEN_CHECKPOINT_RETENTION_DAYS > 0) {
+  if (periodicJobs && config.WARDEN_CHECKPOINT_RETENTION_DAYS > 0) {
     prune();
     pruner = setInterval(prune, options.checkpointPruneIntervalMs ?? config.WARDEN_CHECKPOINT_PRUNE_INTERVAL_MS);
     pruner.unref();
