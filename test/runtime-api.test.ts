@@ -3,6 +3,7 @@ import type { Runtime } from "../src/runtime/create-runtime.js";
 import type { Store } from "../src/store/open-store.js";
 import type { TraceEvent } from "../src/trace/types.js";
 import { backends } from "./helpers/backends.js";
+import { aiText, aiToolCall, ScriptedChatModel } from "../src/model/scripted-chat-model.js";
 import { addOrder, approver, codeOf, refundGoal, refundsFor, requester, runtimeOn } from "./helpers/runtime.js";
 
 
@@ -30,6 +31,36 @@ describe.each(backends)("runtime facade on $name", (backend) => {
     expect(done.status).toBe("completed");
     expect(resumed[0]!.seq).toBe(stored.length + 1);
     expect(resumed.map((event) => event.kind)).toContain("run.finished");
+  });
+
+  it("close() waits for a run still in progress (its client may be gone) and then refuses new ones", async () => {
+    let modelEntered!: () => void;
+    const entered = new Promise<void>((resolve) => (modelEntered = resolve));
+    let releaseModel!: () => void;
+    const released = new Promise<void>((resolve) => (releaseModel = resolve));
+    const model = new ScriptedChatModel([
+      aiToolCall("lookup_order", { order_id: "A-1001" }),
+      async () => {
+        modelEntered();
+        await released; // the model is mid-call when close() starts
+        return aiText("Order A-1001 was delivered.");
+      },
+    ]);
+    const closing = await runtimeOn(store, { model });
+    const running = closing.start({ ...requester, goal: "Where is my order A-1001?" });
+    await entered;
+    let closed = false;
+    const close = closing.close().then(() => (closed = true));
+    expect(await codeOf(closing.start({ ...requester, goal: "Where is my order A-1002?" }))).toBe("STORE_UNAVAILABLE");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    releaseModel();
+    const record = await running;
+    await close;
+    const { rows } = await store.db.query<{ status: string }>("SELECT status FROM runs WHERE tenant_id = 'acme' AND run_id = $1", [record.run_id]);
+    // Not left `running`: the run finished before the runtime let go of the store.
+    expect(rows).toEqual([{ status: record.status }]);
+    expect(record.status).not.toBe("running");
   });
 
   it("refuses a second run on a thread whose run is waiting, and allows it after the first finishes", async () => {

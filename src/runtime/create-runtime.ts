@@ -40,6 +40,8 @@ export interface RuntimeOptions {
   onTraceEvent?: (event: TraceEvent) => void;
   /** Rollback switches (default: read from the store's `flags` table, at most 1 s stale). */
   flags?: Flags;
+  /** How long `close()` waits for runs still in progress before it closes anyway. Default 30 s. */
+  drainTimeoutMs?: number;
 }
 
 export interface RunOptions {
@@ -74,6 +76,11 @@ export interface Runtime {
   listApprovals(tenant: string, filter?: { status?: ApprovalRow["status"]; runId?: string }): Promise<ApprovalRow[]>;
   threadState(tenant: string, threadId: string): Promise<ThreadState>;
   threadHistory(tenant: string, threadId: string, limit?: number): Promise<ThreadState[]>;
+  /**
+   * Stops taking runs (STORE_UNAVAILABLE), waits for the runs in progress to reach their next stable status (up to
+   * `drainTimeoutMs`), then closes the store if this runtime opened it. A request whose client went away still
+   * has its run going: closing under it would leave the run `running` for good.
+   */
   close(): Promise<void>;
 }
 
@@ -122,6 +129,18 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     }
   }
 
+  const inFlight = new Set<Promise<unknown>>();
+  let closing = false;
+  /** Counts a start/decide/recover as in progress until it settles, so close() can wait for it. */
+  function tracked<T>(work: () => Promise<T>): Promise<T> {
+    if (closing) return Promise.reject(new WardenError("STORE_UNAVAILABLE", "The runtime is shutting down; retry on another instance."));
+    const promise = work();
+    inFlight.add(promise);
+    const forget = () => inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
   /** A tenant whose runtime is switched off neither starts nor resumes runs. */
   async function assertRuntimeEnabled(tenant: string): Promise<void> {
     const flag = (await deps.flags.forTenant(tenant)).find("runtime");
@@ -147,7 +166,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     flags: deps.flags,
     memory: createRuntimeMemory(deps, releases),
 
-    async start(input, runOptions) {
+    start: (input, runOptions) => tracked(async () => {
       const envelope = parseEnvelope(input);
       await assertRuntimeEnabled(envelope.tenant);
       const release = await releases.resolve(envelope.tenant, envelope.release);
@@ -176,15 +195,15 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
         ...(envelope.subject ? { subject: envelope.subject, subject_run: runId } : {}),
       };
       return drive({ tenant: envelope.tenant, runId, threadId, release }, graphInput, runOptions);
-    },
+    }),
 
-    async decide(input, runOptions) {
+    decide: (input, runOptions) => tracked(async () => {
       await assertRuntimeEnabled(input.tenant);
       const { approval, run } = await applyApprovalDecision(store.db, input);
       await updateRun(store.db, input.tenant, run.run_id, { status: "running" });
       const resume = { approval_id: approval.approval_id, decision: input.decision, approver: input.approver, comment: input.comment, args_hash: approval.args_hash };
       return drive({ tenant: input.tenant, runId: run.run_id, threadId: run.thread_id, release: run.release_id }, new Command({ resume }), runOptions);
-    },
+    }),
 
     async cancel(tenant, runId) {
       const run = await runOf(tenant, runId);
@@ -198,14 +217,14 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       return loadRunRecord(store.db, tenant, runId);
     },
 
-    async recover(tenant, runId, runOptions) {
+    recover: (tenant, runId, runOptions) => tracked(async () => {
       await assertRuntimeEnabled(tenant);
       const run = await runOf(tenant, runId);
       if (run.status !== "failed") throw new WardenError("RUN_NOT_FAILED", `Run ${runId} is ${run.status}, not failed.`);
       await updateRun(store.db, tenant, runId, { status: "running" });
       // A null input resumes the thread from its last checkpoint: LangGraph re-runs the step that failed.
       return drive({ tenant, runId, threadId: run.thread_id, release: run.release_id }, null, runOptions);
-    },
+    }),
 
     getRun: (tenant, runId) => loadRunRecord(store.db, tenant, runId),
 
@@ -231,6 +250,13 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     },
 
     async close() {
+      closing = true;
+      if (inFlight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.drainTimeoutMs ?? 30_000)));
+        await Promise.race([Promise.allSettled([...inFlight]), timeout]);
+        clearTimeout(timer);
+      }
       if (ownsStore) await store.close();
     },
   };
