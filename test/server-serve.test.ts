@@ -97,8 +97,10 @@ describe("warden serve and keys CLI (child processes on a PGlite data dir)", () 
     exited: Promise<number | null>;
   }
 
-  async function serve(): Promise<ServeProcess> {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  /** `viaLauncher`: through `bin/warden.js` (what `npx warden serve` runs), which must pass SIGTERM on. */
+  async function serve(viaLauncher = false): Promise<ServeProcess> {
+    const args = viaLauncher ? ["bin/warden.js", "serve"] : ["--import", "tsx", "src/cli/main.ts", "serve"];
+    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     let output = "";
     const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
@@ -172,8 +174,8 @@ describe("warden serve and keys CLI (child processes on a PGlite data dir)", () 
     expect(refused.stderr).toMatch(/VALIDATION_FAILED.*roles/);
   }, 60_000);
 
-  it("a run waiting for approval survives the restart and is approved through the new process, refunding once", async () => {
-    const second = await serve();
+  it("a run waiting for approval survives the restart and is approved through the new process (started as npx warden serve), refunding once", async () => {
+    const second = await serve(true);
     expect(second.output()).not.toMatch(/admin key/);
     const read = await call(second.url, keyOf.bob, "GET", `/v1/runs/${waitingRun.run_id}`);
     expect(read.body.status).toBe("waiting_approval");
@@ -183,6 +185,7 @@ describe("warden serve and keys CLI (child processes on a PGlite data dir)", () 
     expect(approved.body.effects).toEqual([expect.objectContaining({ tool: "issue_refund", status: "completed" })]);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
+    // Opening the data dir proves the server behind the launcher stopped too (it holds the PGlite lock).
     const store = await openStore({ dataDir, seed: false });
     try {
       expect(await count(store, "SELECT count(*)::int AS n FROM refunds WHERE tenant_id = 'acme' AND order_id = 'A-1001'")).toBe(1);

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
 import { hostname } from "node:os";
+import { pino } from "pino";
 import { WardenError } from "../errors.js";
 
 /**
@@ -46,10 +47,10 @@ export function assertClusterable(workers: number, databaseUrl: string | undefin
   }
 }
 
-/** One JSON log line in the workers' (pino's) shape, so one log pipeline reads both. */
+/** The primary's own log lines, in the workers' (Fastify's pino) JSON shape, so one log pipeline reads both. */
+const logger = pino({ base: { pid: process.pid, hostname: hostname(), role: "primary" } });
 function log(level: "info" | "warn" | "error", fields: Record<string, unknown>, msg: string): void {
-  const levels = { info: 30, warn: 40, error: 50 };
-  process.stdout.write(`${JSON.stringify({ level: levels[level], time: Date.now(), pid: process.pid, hostname: hostname(), role: "primary", ...fields, msg })}\n`);
+  logger[level](fields, msg);
 }
 
 /**
