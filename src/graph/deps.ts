@@ -23,6 +23,17 @@ export interface LoadedRelease {
 }
 
 /**
+ * How a node learns that its run must stop. The run executor (src/runs) implements it; graphs driven without one
+ * (LangGraph Studio, unit tests) never stop early.
+ */
+export interface RunControl {
+  /** Aborted when the run is cancelled, interrupted or rolled back, or lost its lease: tools receive it. */
+  signalFor(runId: string): AbortSignal;
+  /** Throws at a step boundary (the start of a node) when the run was asked to stop, before the node does anything. */
+  assertContinue(runId: string): void;
+}
+
+/**
  * What nodes need from the outside world. Graph files only wire nodes; nodes reach I/O through these,
  * so tests inject a scripted model, an in-memory store or a flaky tool without touching the graph.
  */
@@ -36,6 +47,8 @@ export interface GraphDeps {
   memory(policy: PolicyEngine): MemoryService;
   /** Loads (and caches) a release; throws WardenError RELEASE_NOT_FOUND / RELEASE_INVALID. */
   release(id: string): Promise<LoadedRelease>;
+  /** Cooperative stops of runs in progress (cancel, double-texting, shutdown); absent: runs never stop early. */
+  runControl?: RunControl;
 }
 
 /** Deps are resolved lazily so `langgraph.json` can import compiled graphs without opening a database. */

@@ -11,13 +11,19 @@ export interface NodeKit {
   /** The rollback switches as of this step (read once per step, at most 1 s stale). */
   flags: FlagSnapshot;
   trace: RunTrace;
+  /** Aborted when the run must stop (cancel, interrupt, rollback, lost lease): pass it to tools. */
+  signal: AbortSignal;
   emit(kind: TraceKind, attributes: Record<string, unknown>): void;
   /** Records that a switch changed what this step did (`flag.applied`). */
   flagApplied(flag: FlagRow, action: string): void;
 }
 
+const NEVER_ABORTED = new AbortController().signal;
+
 export async function nodeKit(getDeps: DepsProvider, state: State, node: string): Promise<NodeKit> {
   const deps = await getDeps();
+  // A step boundary: a run asked to stop stops here, before this node reads or writes anything.
+  deps.runControl?.assertContinue(state.run_id);
   const [loaded, flags] = await Promise.all([deps.release(state.release), deps.flags.forTenant(state.tenant)]);
   const trace = deps.trace.forRun({ tenant: state.tenant, runId: state.run_id, release: state.release });
   const emit = (kind: TraceKind, attributes: Record<string, unknown>) => trace.emit(kind, attributes, node);
@@ -26,6 +32,7 @@ export async function nodeKit(getDeps: DepsProvider, state: State, node: string)
     loaded,
     flags,
     trace,
+    signal: deps.runControl?.signalFor(state.run_id) ?? NEVER_ABORTED,
     emit,
     flagApplied: (flag, action) =>
       emit("flag.applied", { flag: flag.kind, target: flag.kind === "prompt" ? promptVersion(flag.target) : flag.target, scope: flag.tenant_id === "*" ? "global" : "tenant", reason: flag.reason ?? undefined, set_by: flag.set_by, action }),
