@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   TOOL_TRANSIENT: "The tool failed in a way that may succeed on retry.",
   TOOL_FAILED: "The tool failed permanently.",
   TOOL_UNAUTHORIZED_EFFECT: "A side-effecting tool was called without a recorded allow or approval.",
+  TOOL_ABORTED: "The run was stopped (cancel, shutdown, lost lease) while a tool ran; the attempt was abandoned.",
   APPROVAL_NOT_FOUND: "No such approval (or it belongs to another tenant).",
   APPROVAL_CONFLICT: "The approval was already decided.",
   APPROVAL_MISMATCH: "The decision does not match the pending approval (id or argument hash).",
@@ -24,6 +25,8 @@ export const ERROR_CODES = {
   RUN_NOT_WAITING: "The run is not waiting for an approval.",
   THREAD_NOT_FOUND: "No such thread (or it belongs to another tenant).",
   RUN_NOT_FAILED: "Only a failed run can be recovered.",
+  RUN_FINISHED: "The run has already finished; there is nothing left to cancel.",
+  SCHEDULE_NOT_FOUND: "No such schedule (or it belongs to another tenant).",
   THREAD_BUSY: "Another run on this thread is still running or waiting for an approval.",
   STORE_LOCKED: "The embedded database directory is in use by another process.",
   STORE_UNAVAILABLE: "The database cannot be reached.",
@@ -34,12 +37,15 @@ export const ERROR_CODES = {
   // Long-term memory.
   MEMORY_NOT_FOUND: "No such memory entry (or it belongs to another tenant).",
   MEMORY_INVALID: "A memory write or correction is malformed (empty subject or content, bad kind).",
+  // Webhooks.
+  WEBHOOK_URL_REFUSED: "The webhook URL may not be called (scheme, credentials, or a private address).",
   // HTTP API (the server maps these and the codes above to statuses in one place).
   VALIDATION_FAILED: "The request body, query or path parameters are invalid.",
   UNAUTHENTICATED: "Missing, malformed or unknown API key.",
   FORBIDDEN: "The API key lacks the role this route needs.",
   NOT_FOUND: "No such resource.",
   BODY_TOO_LARGE: "The request body is larger than allowed.",
+  REQUEST_TIMEOUT: "The request (its headers or body) did not arrive within the server's deadline.",
   UNSUPPORTED_MEDIA_TYPE: "The request body must be JSON (application/json).",
   IDEMPOTENCY_MISMATCH: "The Idempotency-Key was used before with a different request.",
   IDEMPOTENCY_IN_FLIGHT: "A request with this Idempotency-Key is still being processed.",

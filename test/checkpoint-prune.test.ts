@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aiText, aiToolCall, ScriptedChatModel } from "../src/model/scripted-chat-model.js";
-import { checkpointThreadId } from "../src/runtime/checkpoint-thread.js";
+import { checkpointThreadId } from "../src/store/checkpoint-thread.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
-import type { RunRecord } from "../src/runtime/run-record.js";
+import type { RunRecord } from "../src/runs/run-record.js";
 import type { Store } from "../src/store/open-store.js";
 import { pruneCheckpoints, retentionCutoff, type PruneCounts } from "../src/store/prune-checkpoints.js";
 import { backends } from "./helpers/backends.js";
@@ -137,7 +137,8 @@ describe.each(backends)("checkpoint retention, keep_latest, on $name", (backend)
 
   it("leaves a failed run's thread untouched, so the run can still be recovered from its checkpoint", async () => {
     const orderId = await addOrder(store.db);
-    const crashing = await runtimeOn(store);
+    // One attempt: the crash ends the run failed instead of being retried.
+    const crashing = await runtimeOn(store, { runs: { maxAttempts: 1 } });
     extra.push(crashing);
     const waiting = await crashing.start({ ...requester, goal: refundGoal(orderId), threadId: "keep-failed" });
     // The refund step crashes once after the provider answered: the run fails with the effect on the ledger.

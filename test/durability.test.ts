@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Command } from "@langchain/langgraph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isWardenError } from "../src/errors.js";
-import { checkpointThreadId } from "../src/runtime/checkpoint-thread.js";
+import { checkpointThreadId } from "../src/store/checkpoint-thread.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
 import { openStore, type Store } from "../src/store/open-store.js";
 import { backends, type Backend } from "./helpers/backends.js";
@@ -75,12 +75,15 @@ describe.each(backends)("durability on $name", (backend) => {
 
     it("a refund step re-run after a crash (effect done, checkpoint not written) does not refund again", async () => {
       const orderId = await addOrder(store.db);
-      const runtime = await runtimeOn(store);
+      // One attempt only: the run ends failed, and an operator's recover retries it.
+      const runtime = await runtimeOn(store, { runs: { maxAttempts: 1 } });
       crashAfterRefund(runtime);
       const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
       const crashed = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
       expect(crashed.status).toBe("failed");
+      expect(crashed.error).toMatchObject({ code: "RUN_FAILED" });
       expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);
+      await runtime.close();
 
       const restarted = await runtimeOn(store);
       const recovered = await restarted.recover("acme", crashed.run_id);
@@ -92,32 +95,37 @@ describe.each(backends)("durability on $name", (backend) => {
       expect(calls.map((event) => event.attributes.status)).toEqual(["ok", "replayed"]);
     });
 
-    it("a crash between the provider's answer and the ledger's record re-sends the same idempotency key: still one refund", async () => {
+    it("a crash between the provider's answer and the ledger's record rolls both back; the engine's retry refunds once", async () => {
       const orderId = await addOrder(store.db);
-      const runtime = await runtimeOn(store);
+      const runtime = await runtimeOn(store, { runs: { retryDelayMs: 10 } });
       crashAfterRefund(runtime);
-      // The ledger's "completed" write is lost too: the row stays "started".
-      const query = store.db.query.bind(store.db);
+      // The connection drops at the ledger's "completed" write, inside the effect's transaction: the provider's
+      // refund row and the ledger row roll back together, and the retry issues the refund (once) again.
+      const transaction = store.db.transaction.bind(store.db);
       let dropped = false;
-      store.db.query = (async (text: string, params?: unknown[]) => {
-        if (!dropped && /UPDATE\s+tool_effects/i.test(text) && /completed/.test(text)) {
-          dropped = true;
-          throw new Error("connection lost");
-        }
-        return query(text, params);
-      }) as typeof store.db.query;
+      store.db.transaction = (async (fn: Parameters<typeof transaction>[0]) =>
+        transaction(async (tx) => {
+          const query = tx.query.bind(tx);
+          tx.query = (async (text: string, params?: unknown[]) => {
+            if (!dropped && /UPDATE\s+tool_effects/i.test(text) && /completed/.test(text)) {
+              dropped = true;
+              throw new Error("connection lost");
+            }
+            return query(text, params);
+          }) as typeof tx.query;
+          return fn(tx);
+        })) as typeof store.db.transaction;
       try {
         const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
-        const crashed = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
-        expect(crashed.status).toBe("failed");
+        const done = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
         expect(dropped).toBe(true);
+        // The failed attempt is retried without anyone asking; the refund is issued once.
+        expect(done.status).toBe("completed");
+        expect(done.attempts).toBe(2); // since the approval: the attempt that failed, and its retry
       } finally {
-        store.db.query = query;
+        store.db.transaction = transaction;
+        await runtime.close();
       }
-      const recovered = await (await runtimeOn(store)).recover("acme", (await store.db.query<{ run_id: string }>(
-        "SELECT run_id FROM runs WHERE tenant_id = 'acme' AND status = 'failed' ORDER BY created_at DESC LIMIT 1",
-      )).rows[0]!.run_id);
-      expect(recovered.status).toBe("completed");
       expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);
     });
 

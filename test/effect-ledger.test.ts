@@ -11,6 +11,7 @@ import { ToolError } from "../src/tools/tool-error.js";
 import type { Authorization, ToolCallScope, ToolContext } from "../src/tools/types.js";
 import type { RunTrace, TraceKind } from "../src/trace/types.js";
 import { backends } from "./helpers/backends.js";
+import { allowAllPolicy } from "./helpers/effect-policy.js";
 
 interface Emitted {
   kind: TraceKind;
@@ -41,6 +42,8 @@ function scopeFor(runId: string, args: unknown, tenant = "acme"): ToolCallScope 
     permissions: ["refunds:issue", "orders:read"],
     origin: "workflow",
     authorization: approvedFor(args),
+    // These tests are about the ledger: policy decides again at the effect, here allowing every refund of A-1003.
+    policy: allowAllPolicy(),
     trace: fakeTrace(tenant, runId),
   };
 }
@@ -101,7 +104,7 @@ describe.each(backends)("effect ledger on $name", (backend) => {
     expect(second).toEqual({ ...first, replayed: true });
     expect(executions).toBe(1);
     expect((await refundRows()).length).toBe(before + 1);
-    expect(scope.trace.emitted.map((event) => event.attributes.status)).toEqual(["ok", "replayed"]);
+    expect(scope.trace.emitted.filter((event) => event.kind === "tool.call").map((event) => event.attributes.status)).toEqual(["ok", "replayed"]);
     const [effect] = await createEffectLedger(store.db).list("acme", "run_twice");
     expect(effect).toMatchObject({ effectId, status: "completed", attempts: 1, result: first.status === "ok" ? first.output : null });
   });

@@ -33,7 +33,7 @@ describe.each(backends)("runtime facade on $name", (backend) => {
     expect(resumed.map((event) => event.kind)).toContain("run.finished");
   });
 
-  it("close() waits for a run still in progress (its client may be gone) and then refuses new ones", async () => {
+  it("close() hands a run in progress back at its next step boundary; another runtime finishes it, without repeating the step", async () => {
     let modelEntered!: () => void;
     const entered = new Promise<void>((resolve) => (modelEntered = resolve));
     let releaseModel!: () => void;
@@ -52,15 +52,27 @@ describe.each(backends)("runtime facade on $name", (backend) => {
     let closed = false;
     const close = closing.close().then(() => (closed = true));
     expect(await codeOf(closing.start({ ...requester, goal: "Where is my order A-1002?" }))).toBe("STORE_UNAVAILABLE");
+    // The waiting request answers at once with the run as it is; close() waits for the model call in flight.
+    const record = await running;
+    expect(record.status).toBe("running");
     await new Promise((resolve) => setImmediate(resolve));
     expect(closed).toBe(false);
     releaseModel();
-    const record = await running;
     await close;
-    const { rows } = await store.db.query<{ status: string }>("SELECT status FROM runs WHERE tenant_id = 'acme' AND run_id = $1", [record.run_id]);
-    // Not left `running`: the run finished before the runtime let go of the store.
-    expect(rows).toEqual([{ status: record.status }]);
-    expect(record.status).not.toBe("running");
+    const { rows } = await store.db.query<{ status: string; lease_owner: string | null }>("SELECT status, lease_owner FROM runs WHERE tenant_id = 'acme' AND run_id = $1", [record.run_id]);
+    // Handed back: in progress, owned by nobody, with a job waiting for the next worker.
+    expect(rows).toEqual([{ status: "running", lease_owner: null }]);
+
+    const next = await runtimeOn(store, { model });
+    try {
+      const done = await next.wait("acme", record.run_id, 30_000);
+      expect(done.status).toBe("completed");
+      // The model turn that finished before the handback is not asked again: two scripted turns, two calls.
+      expect(model.calls).toHaveLength(2);
+      expect(done.answer).toContain("delivered");
+    } finally {
+      await next.close();
+    }
   });
 
   it("refuses a second run on a thread whose run is waiting, and allows it after the first finishes", async () => {
@@ -80,7 +92,7 @@ describe.each(backends)("runtime facade on $name", (backend) => {
     expect(cancelled.status).toBe("cancelled");
     expect(cancelled.pending_approvals).toEqual([]);
     expect(await codeOf(runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" }))).toBe("APPROVAL_CONFLICT");
-    expect(await codeOf(runtime.cancel("acme", waiting.run_id))).toBe("RUN_NOT_WAITING");
+    expect(await codeOf(runtime.cancel("acme", waiting.run_id))).toBe("RUN_FINISHED");
     expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
   });
 

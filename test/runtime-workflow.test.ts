@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isWardenError } from "../src/errors.js";
-import { checkpointThreadId } from "../src/runtime/checkpoint-thread.js";
+import { checkpointThreadId } from "../src/store/checkpoint-thread.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
 import type { Store } from "../src/store/open-store.js";
 import { backends } from "./helpers/backends.js";

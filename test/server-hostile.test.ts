@@ -69,6 +69,9 @@ const RUN_BODIES: Array<[string, string]> = [
   ["context string with NUL", json({ goal: "refund", context: { note: "a\u0000b" } })],
   ["context key with NUL", json({ goal: "refund", context: { "a\u0000": 1 } })],
   ["context with lone surrogate", json({ goal: "refund", context: { note: "\ud83d" } })],
+  // invisible and bidirectional control characters: what an approver reads must be what runs
+  ...(["where is \u202eA-1001\u202c?", "where is A-1001\u200b?", "\u2066A-1001\u2069", "A-1001\ufeff", "A-1001\u{e0041}\u{e007f}"].map((goal) => [`goal with ${json(goal)}`, json({ goal })]) as Array<[string, string]>),
+  ["context string with U+202E", json({ goal: "refund", context: { note: "a\u202eb" } })],
   // deep nesting
   ["context nested 10,000 levels", `{"goal":"refund","context":${contextOf(10_000)}}`],
   ["context nested 65 levels", `{"goal":"refund","context":${contextOf(65)}}`],
@@ -100,6 +103,7 @@ const DECISION_BODIES: Array<[string, string]> = [
   ["comment with NUL", json({ decision: "approve", comment: "ok\u0000" })],
   ["comment with escape sequence", json({ decision: "approve", comment: "\u001b]0;pwned\u0007" })],
   ["comment blank", json({ decision: "approve", comment: "   " })],
+  ["comment with right-to-left override", json({ decision: "approve", comment: "ok \u202edevorppa\u202c" })],
   ["args_hash md5", json({ decision: "approve", args_hash: "md5:d41d8cd98f00b204e9800998ecf8427e" })],
   ["args_hash short", json({ decision: "approve", args_hash: `sha256:${"a".repeat(63)}` })],
   ["args_hash upper case", json({ decision: "approve", args_hash: `sha256:${"A".repeat(64)}` })],
@@ -148,12 +152,14 @@ const CORPUS: Hostile[] = [
     { name: `GET /v1/runs/${id.slice(0, 24)}/events`, method: "GET", url: `/v1/runs/${id}/events` },
     { name: `POST /v1/runs/${id.slice(0, 24)}/cancel`, method: "POST", url: `/v1/runs/${id}/cancel` },
   ]),
-  ...["-1", "abc", "1.5", "99999999999", "1&after=2", "1e3", "", "0x10"].map((after): Hostile => ({ name: `GET trace?after=${after}`, method: "GET", url: (live) => `/v1/runs/${live.runId}/trace?after=${after}` })),
+  ...["-1", "abc", "1.5", "99999999999", "9999999999", "2147483648", "1&after=2", "1e3", "", "0x10"].map((after): Hostile => ({ name: `GET trace?after=${after}`, method: "GET", url: (live) => `/v1/runs/${live.runId}/trace?after=${after}` })),
   { name: "GET trace with an unknown query parameter", method: "GET", url: (live) => `/v1/runs/${live.runId}/trace?foo=bar` },
-  ...["abc", "-1", "1e3", "1.0", " 1"].map((id): Hostile => ({ name: `GET events with Last-Event-ID ${json(id)}`, method: "GET", url: (live) => `/v1/runs/${live.runId}/events`, headers: { "last-event-id": id } })),
+  ...["abc", "-1", "1e3", "1.0", " 1", "9999999999", "2147483648"].map((id): Hostile => ({ name: `GET events with Last-Event-ID ${json(id)}`, method: "GET", url: (live) => `/v1/runs/${live.runId}/events`, headers: { "last-event-id": id } })),
   ...["all", "PENDING", "", "pending&status=approved", "%00", "pending'--", "approved%20OR%201=1"].map((status): Hostile => ({ name: `GET /v1/approvals?status=${status}`, method: "GET", url: `/v1/approvals?status=${status}` })),
   ...["nope", "1", `${UUID_UNKNOWN}x`].map((runId): Hostile => ({ name: `GET /v1/approvals?run_id=${runId}`, method: "GET", url: `/v1/approvals?run_id=${runId}` })),
-  { name: "GET /v1/approvals with an unknown query parameter", method: "GET", url: "/v1/approvals?limit=5" },
+  { name: "GET /v1/approvals with an unknown query parameter", method: "GET", url: "/v1/approvals?tenant=globex" },
+  { name: "GET a run with an unknown query parameter", method: "GET", url: (live) => `/v1/runs/${live.runId}?tenant=globex` },
+  { name: "POST /v1/approvals/:id with an unknown query parameter", method: "POST", url: (live) => `/v1/approvals/${live.approvalId}?tenant=globex`, body: json({ decision: "approve" }) },
   { name: "GET /v1/approvals as a requester", method: "GET", url: "/v1/approvals", as: "requester" },
   { name: "GET /v1/approvals without a key", method: "GET", url: "/v1/approvals", as: "none" },
   ...BAD_THREAD_IDS.flatMap((id): Hostile[] => [
@@ -239,7 +245,7 @@ describe.each(backends)("hostile input on $name", (backend) => {
     ["SQL", "Robert'); DROP TABLE runs; -- where is order A-1001?"],
     ["SQL comment and quotes", "A-1001' OR '1'='1' /* status? */"],
     ["unicode", "Wo ist meine Bestellung A-1001? 注文はどこ 🙂 ¿dónde?"],
-    ["right-to-left override and zero-width", "where is \u202eA-1001\u202c\u200b?"],
+    ["emoji with zero-width joiners", "where is A-1001? 👩‍💻 👨‍👩‍👧"],
     ["markup", "<script>alert(1)</script> where is A-1001?"],
   ])("a %s goal is a valid run: 200, stored verbatim, tables intact", async (_kind, goal) => {
     const runsBefore = (await counts()).runs!;

@@ -59,7 +59,7 @@ describe.each(backends)("idempotency keys on $name", (backend) => {
       expect(await runsWithKey(idem)).toBe(2);
     });
 
-    it("answers 409 IDEMPOTENCY_IN_FLIGHT while the first request runs, then replays it", async () => {
+    it("a retry while the first request still runs gets the same run's outcome (no 409, no second run), then replays", async () => {
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
       const model = new ScriptedChatModel([
@@ -77,12 +77,15 @@ describe.each(backends)("idempotency keys on $name", (backend) => {
         const first = startRun(slow.keys.requester, idem, body, slow.app);
         for (let attempt = 0; attempt < 200 && model.calls.length === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
         expect(model.calls.length).toBe(1);
-        const during = await startRun(slow.keys.requester, idem, body, slow.app);
-        expect(during.statusCode).toBe(409);
-        expectErrorShape(during.body, "IDEMPOTENCY_IN_FLIGHT");
+        const during = startRun(slow.keys.requester, idem, body, slow.app);
         release();
         const done = await first;
         expect(done.statusCode).toBe(200);
+        const retried = await during;
+        expect(retried.statusCode).toBe(200);
+        const outcome = JSON.parse(done.body) as { run_id: string; status: string };
+        expect(outcome.status).not.toMatch(/^(queued|running)$/);
+        expect(JSON.parse(retried.body)).toMatchObject({ run_id: outcome.run_id, status: outcome.status });
         const after = await startRun(slow.keys.requester, idem, body, slow.app);
         expect(after.body).toBe(done.body);
         expect(after.headers["idempotent-replayed"]).toBe("true");
@@ -93,16 +96,15 @@ describe.each(backends)("idempotency keys on $name", (backend) => {
       }
     });
 
-    it("runs a request once when five copies with one key arrive together", async () => {
+    it("runs a request once when five copies with one key arrive together: each answers that one run", async () => {
       const idem = `burst-${Date.now()}`;
       const responses = await Promise.all(Array.from({ length: 5 }, () => startRun(keys.requester, idem, { goal: "Where is my order A-1002?" })));
-      const fresh = responses.filter((response) => response.statusCode === 200 && response.headers["idempotent-replayed"] === undefined);
-      expect(fresh).toHaveLength(1);
-      for (const response of responses) {
-        if (response === fresh[0]) continue;
-        if (response.statusCode === 409) expectErrorShape(response.body, "IDEMPOTENCY_IN_FLIGHT");
-        else expect(response.body).toBe(fresh[0]!.body);
-      }
+      const records = responses.map((response) => {
+        expect(response.statusCode).toBe(200);
+        return JSON.parse(response.body) as { run_id: string; status: string };
+      });
+      expect(new Set(records.map((record) => record.run_id)).size).toBe(1);
+      expect(new Set(records.map((record) => record.status))).toEqual(new Set(["completed"]));
       expect(await runsWithKey(idem)).toBe(1);
     });
 

@@ -132,7 +132,7 @@ describe.each(backends)("HTTP runs, approvals and threads on $name", (backend) =
     expect(await refundsFor(store.db, "acme", order)).toHaveLength(0);
   });
 
-  it("cancels a waiting run for its actor or an admin only; a run that is not waiting is 409", async () => {
+  it("cancels a waiting run for its actor or an admin only; a finished run is 409 RUN_FINISHED", async () => {
     const first = await waitingRefund();
     const byOther = await call(keys.dave, "POST", `/v1/runs/${first.record.run_id}/cancel`);
     expect(byOther.statusCode).toBe(403);
@@ -141,7 +141,7 @@ describe.each(backends)("HTTP runs, approvals and threads on $name", (backend) =
     expect(cancelled.json()).toMatchObject({ status: "cancelled", pending_approvals: [] });
     const twice = await call(keys.alice, "POST", `/v1/runs/${first.record.run_id}/cancel`);
     expect(twice.statusCode).toBe(409);
-    expect(twice.json().error.code).toBe("RUN_NOT_WAITING");
+    expect(twice.json().error.code).toBe("RUN_FINISHED");
     expect((await call(keys.bob, "POST", `/v1/approvals/${first.approvalId}`, { decision: "approve" })).statusCode).toBe(409);
 
     const second = await waitingRefund();

@@ -2,7 +2,7 @@ import { isOpenAITool } from "@langchain/core/language_models/base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { isWardenError } from "../src/errors.js";
-import type { Queryable } from "../src/store/db.js";
+import type { Db, Queryable } from "../src/store/db.js";
 import type { Store } from "../src/store/open-store.js";
 import { effectIdFor, hashArgs } from "../src/tools/args-hash.js";
 import { defineTool } from "../src/tools/define-tool.js";
@@ -14,6 +14,7 @@ import { toolJsonSchema } from "../src/tools/tool-json-schema.js";
 import type { Authorization, ToolCallScope, ToolDefinition } from "../src/tools/types.js";
 import type { RunTrace, TraceEvent, TraceKind } from "../src/trace/types.js";
 import { backends } from "./helpers/backends.js";
+import { allowAllPolicy } from "./helpers/effect-policy.js";
 
 interface Emitted {
   kind: TraceKind;
@@ -39,8 +40,11 @@ function fakeTrace(runId = "run_1"): RunTrace & { emitted: Emitted[] } {
 }
 
 /** Tools in this section never touch a database: one that throws proves it. */
-const noDb: Queryable = {
+const noDb: Queryable & { transaction: Db["transaction"] } = {
   async query() {
+    throw new Error("unexpected database access");
+  },
+  async transaction() {
     throw new Error("unexpected database access");
   },
 };
@@ -49,7 +53,8 @@ const ALL_PERMISSIONS = ["policy:read", "orders:read", "drafts:write", "refunds:
 
 function makeScope(overrides: Partial<ToolCallScope> = {}): ToolCallScope & { trace: ReturnType<typeof fakeTrace> } {
   const trace = fakeTrace(overrides.runId ?? "run_1");
-  return { tenant: "acme", actor: "agent@acme", runId: "run_1", permissions: ALL_PERMISSIONS, origin: "model", node: "tools", ...overrides, trace } as ToolCallScope & {
+  // Effect tools are decided again at the effect; here by a policy that allows all, so the mechanics are tested.
+  return { tenant: "acme", actor: "agent@acme", runId: "run_1", permissions: ALL_PERMISSIONS, origin: "model", node: "tools", policy: allowAllPolicy(), ...overrides, trace } as ToolCallScope & {
     trace: ReturnType<typeof fakeTrace>;
   };
 }
@@ -82,7 +87,7 @@ function scriptedTool(behaviours: Array<(signal: AbortSignal) => Promise<unknown
   return { tool, state };
 }
 
-function executorFor(tools: ToolDefinition[], db: Queryable = noDb) {
+function executorFor(tools: ToolDefinition[], db: Queryable & { transaction: Db["transaction"] } = noDb) {
   const delays: number[] = [];
   const executor = createToolExecutor({
     registry: createToolRegistry(tools),
@@ -352,7 +357,14 @@ describe.each(backends)("effect authorization on $name", (backend) => {
     expect(await outboxCount()).toBe(outbox + 2);
     const { rows } = await store.db.query("SELECT idempotency_key, recipient FROM outbox WHERE tenant_id = 'acme' AND idempotency_key = $1", [effectId]);
     expect(rows).toEqual([{ idempotency_key: effectId, recipient: "jane.doe@example.com" }]);
-    expect(scope.trace.emitted.map((event) => event.attributes.status)).toEqual(["ok", "replayed"]);
-    expect(scope.trace.emitted[0]!.attributes.effect_id).toBe(effectId);
+    const calls = scope.trace.emitted.filter((event) => event.kind === "tool.call");
+    expect(calls.map((event) => event.attributes.status)).toEqual(["ok", "replayed"]);
+    expect(calls[0]!.attributes.effect_id).toBe(effectId);
+    // Policy was asked again at the effect (both points the gate asks for send_message); a replay asks nothing.
+    const decided = scope.trace.emitted.filter((event) => event.kind === "policy.decision");
+    expect(decided.map((event) => [event.attributes.point, event.attributes.phase, event.attributes.effect_id])).toEqual([
+      ["tool_call", "effect", effectId],
+      ["outbound_message", "effect", effectId],
+    ]);
   });
 });

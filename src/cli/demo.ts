@@ -1,5 +1,5 @@
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
-import type { RunRecord } from "../runtime/run-record.js";
+import type { RunRecord } from "../runs/run-record.js";
 import { DEMO_SCENARIOS, type DemoScenario } from "./demo-scenarios.js";
 import { formatEvent } from "./format-event.js";
 

@@ -1,13 +1,13 @@
 import { parseArgs } from "node:util";
 import { isWardenError, WardenError } from "../errors.js";
 import { loadConfig } from "../runtime/config.js";
-import { createApiKey, type Role } from "../server/api-keys.js";
+import { createApiKey, parseNewApiKey } from "../server/api-keys.js";
 import { openStore } from "../store/open-store.js";
 
 export const KEYS_USAGE = `warden keys create --tenant <tenant> --actor <actor> --roles <role,role...>
 
 Creates an API key and prints it once as one JSON line {"key","tenant","actor","roles"}; only its hash is stored.
-Roles: requester, approver, admin. On embedded PGlite this needs the data directory free (stop the server, or
+Roles: requester, approver, admin, each at most once. On embedded PGlite this needs the data directory free (stop the server, or
 use POST /v1/admin/keys with an admin key instead).
 `;
 
@@ -20,6 +20,8 @@ export async function runKeys(args: string[]): Promise<void> {
     throw new WardenError("VALIDATION_FAILED", `--tenant, --actor and --roles are required.\n\n${KEYS_USAGE}`);
   }
   const roles = values.roles.split(",").map((role) => role.trim()).filter(Boolean);
+  // Checked before the store opens: a typo (an unknown or repeated role) is reported even while the server holds it.
+  const request = parseNewApiKey({ tenant: values.tenant, actor: values.actor, roles });
   const config = loadConfig();
   const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR }).catch((error: unknown) => {
     if (!isWardenError(error, "STORE_LOCKED")) throw error;
@@ -28,8 +30,7 @@ export async function runKeys(args: string[]): Promise<void> {
     });
   });
   try {
-    // Unknown roles are refused by createApiKey (VALIDATION_FAILED), so the cast only names the intent.
-    const created = await createApiKey(store.db, { tenant: values.tenant, actor: values.actor, roles: roles as Role[] });
+    const created = await createApiKey(store.db, request);
     process.stdout.write(`${JSON.stringify({ key: created.key, tenant: created.tenant, actor: created.actor, roles: created.roles })}\n`);
   } finally {
     await store.close();

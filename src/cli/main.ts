@@ -26,9 +26,25 @@ Commands:
                   delete expired long-term memory entries (audited) and print {"deleted": N}
   checkpoints prune [--older-than-days N] [--mode keep_latest|delete_thread]
                   prune the checkpoints of finished threads (default WARDEN_CHECKPOINT_RETENTION_DAYS, 30)
+
+Settings come from the environment and from ./.env when present (the environment wins; see .env.example).
 `;
 
+/**
+ * Loads `./.env` when there is one (`.env.example` invites copying it). Variables already set in the environment
+ * win: Node's loader never overrides them. An empty value (`DATABASE_URL=`) counts as unset in loadConfig.
+ */
+function loadDotEnv(): void {
+  try {
+    process.loadEnvFile(".env");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
+  // First, before any command reads process.env (no module reads it at import time).
+  loadDotEnv();
   const [command, ...rest] = argv;
   switch (command) {
     case "demo": {

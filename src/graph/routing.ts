@@ -58,6 +58,8 @@ export function afterAgentApproval(state: State): "approval" | "tools" {
   return pendingApprovals(state).length > 0 ? "approval" : "tools";
 }
 
-export function afterTools(state: State): "agent" | "escalate" {
+/** A call policy denied at the moment of its effect ends the run `denied` (the tools node wrote the answer). */
+export function afterTools(state: State): "agent" | "escalate" | typeof END {
+  if (state.denial) return END;
   return state.escalation ? "escalate" : "agent";
 }

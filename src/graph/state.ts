@@ -26,6 +26,10 @@ export const ApprovalState = z.object({
 });
 export type ApprovalState = z.infer<typeof ApprovalState>;
 
+/** Why policy refused what the run asked for: the deciding rule, its reason and the policy (`id@version`). */
+export const Denial = z.object({ rule: z.string(), reason: z.string(), policy: z.string() });
+export type Denial = z.infer<typeof Denial>;
+
 export const EffectSummary = z.object({ effect_id: z.string(), tool: z.string(), status: z.string() });
 export type EffectSummary = z.infer<typeof EffectSummary>;
 
@@ -116,6 +120,8 @@ export const RuntimeState = new StateSchema({
   effects: mergeRecord(EffectSummary),
   answer: z.string().optional(),
   status: z.enum(FINAL_STATUSES).optional(),
+  /** Set when the run ends `denied` by policy: at the draft (workflow eligibility) or at the moment of the effect. */
+  denial: Denial.optional(),
   escalation: z.string().optional(),
   verdict: z.enum(["pass", "fail"]).optional(),
 });
@@ -137,6 +143,7 @@ const envelopeFields = {
 const outcomeFields = {
   answer: RuntimeState.fields.answer,
   status: RuntimeState.fields.status,
+  denial: RuntimeState.fields.denial,
   escalation: RuntimeState.fields.escalation,
   evidence: RuntimeState.fields.evidence,
   effects: RuntimeState.fields.effects,

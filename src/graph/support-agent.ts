@@ -10,7 +10,8 @@ import { AgentInput, AgentOutput, RuntimeState } from "./state.js";
 
 /**
  * The open-ended support agent: agent → policy gate → [approval] → tools → agent, bounded by the release's
- * `agent.max_steps` (then escalated). A permanent tool failure escalates too.
+ * `agent.max_steps` (then escalated). A permanent tool failure escalates too; a call policy denies at the moment
+ * of its effect ends the run `denied`.
  */
 export function buildSupportAgent(getDeps: DepsProvider) {
   return new StateGraph(RuntimeState, { input: AgentInput, output: AgentOutput })
@@ -23,6 +24,6 @@ export function buildSupportAgent(getDeps: DepsProvider) {
     .addConditionalEdges("agent", afterAgent, ["policy_gate", "escalate", END])
     .addConditionalEdges("policy_gate", afterPolicyGate, ["approval", "tools"])
     .addConditionalEdges("approval", afterAgentApproval, ["approval", "tools"])
-    .addConditionalEdges("tools", afterTools, ["agent", "escalate"])
+    .addConditionalEdges("tools", afterTools, ["agent", "escalate", END])
     .addEdge("escalate", END);
 }

@@ -3,6 +3,7 @@ import type { DepsProvider } from "../graph/deps.js";
 import type { State, Update } from "../graph/state.js";
 import { WardenError } from "../errors.js";
 import { modelRequestName, modelSystemName } from "../model/model-identity.js";
+import { stripInvisibleCharactersDeep } from "../text/invisible-characters.js";
 import { nodeKit } from "./node-kit.js";
 import { effectiveModel, effectivePrompt } from "./release-fallbacks.js";
 
@@ -67,6 +68,40 @@ export function closeDanglingToolCalls(messages: BaseMessage[]): ToolMessage[] {
     );
 }
 
+/**
+ * The model's reply with invisible and bidirectional control characters removed from its tool calls' arguments
+ * (the same message when there were none). No request validated this text, yet an approver reads it: a U+202E
+ * in a refund reason shows something other than what runs. Cleaned before the message is stored, so the gate,
+ * the approval (and its args hash) and the executor all see the same arguments. The provider's raw copy in
+ * `additional_kwargs.tool_calls` is rewritten to match, so the thread shows what ran.
+ */
+export function withCleanToolCalls(response: AIMessage): AIMessage {
+  const calls = response.tool_calls ?? [];
+  const cleaned = calls.map((call) => ({ ...call, args: stripInvisibleCharactersDeep(call.args) }));
+  if (cleaned.every((call, index) => call.args === calls[index]!.args)) return response;
+  const argsById = new Map(cleaned.flatMap((call) => (call.id === undefined ? [] : [[call.id, call.args] as const])));
+  const rawCalls = response.additional_kwargs?.tool_calls;
+  const additional = rawCalls
+    ? {
+        ...response.additional_kwargs,
+        tool_calls: rawCalls.map((raw) => {
+          const args = argsById.get(raw.id);
+          return args === undefined ? raw : { ...raw, function: { ...raw.function, arguments: JSON.stringify(args) } };
+        }),
+      }
+    : response.additional_kwargs;
+  return new AIMessage({
+    content: response.content,
+    ...(response.id === undefined ? {} : { id: response.id }),
+    ...(response.name === undefined ? {} : { name: response.name }),
+    tool_calls: cleaned,
+    invalid_tool_calls: response.invalid_tool_calls ?? [],
+    additional_kwargs: additional,
+    response_metadata: response.response_metadata,
+    ...(response.usage_metadata === undefined ? {} : { usage_metadata: response.usage_metadata }),
+  });
+}
+
 function lastAiIndex(messages: BaseMessage[]): number {
   for (let index = messages.length - 1; index >= 0; index--) if (AIMessage.isInstance(messages[index])) return index;
   return -1;
@@ -97,7 +132,7 @@ export function createAgentNode(getDeps: DepsProvider) {
     const started = performance.now();
     let response: AIMessage;
     try {
-      response = (await bound.invoke(withMemory(conversation, memoryContext(state), lastHumanIndex(conversation)))) as AIMessage;
+      response = withCleanToolCalls((await bound.invoke(withMemory(conversation, memoryContext(state), lastHumanIndex(conversation)))) as AIMessage);
     } catch (error) {
       throw new WardenError("MODEL_ERROR", `Model call failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }

@@ -28,7 +28,8 @@ export function approvalIdFor(tenant: string, runId: string, toolCallId: string)
  * (`outbound_message`, `retrieval`), and keeps the most restrictive answer. Unknown tools, arguments that fail
  * the tool's schema and a failing fact lookup all end in deny (fail closed). A tool switched off by a flag is
  * denied with rule `flag:tool` (reported first, so it is the final decision even beside a policy deny) and a
- * `flag.applied` event. Each decision is a `policy.decision` event.
+ * `flag.applied` event. Each decision is a `policy.decision` event (`phase: "draft"`: the executor decides an
+ * effect again at its moment, `phase: "effect"`).
  */
 export async function gateToolCall(
   kit: NodeKit,
@@ -77,6 +78,7 @@ export async function gateToolCall(
       reason: decision.reason,
       policy: decision.policy,
       proposed_by: options.proposedBy,
+      phase: "draft",
       "gen_ai.tool.name": call.name,
       "gen_ai.tool.call.id": call.id,
       args_hash: argsHash,

@@ -5,7 +5,7 @@ import { WardenError } from "../errors.js";
 import { nodeKit } from "./node-kit.js";
 
 /** Outcome fields of the previous run on a thread, cleared before a new one starts. */
-const PER_RUN_KEYS = ["memories", "answer", "status", "escalation", "verdict", "agent_steps", "refund_request", "order", "eligibility", "draft", "refund"] as const;
+const PER_RUN_KEYS = ["memories", "answer", "status", "escalation", "verdict", "agent_steps", "refund_request", "order", "eligibility", "draft", "refund", "denial"] as const;
 
 /**
  * First node of every run: checks the envelope the graph was given, loads the release (throws on an unknown

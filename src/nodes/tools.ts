@@ -1,20 +1,35 @@
 import { ToolMessage } from "@langchain/core/messages";
 import type { DepsProvider } from "../graph/deps.js";
-import type { EffectSummary, MemoryProposal, State, Update } from "../graph/state.js";
+import type { Denial, EffectSummary, MemoryProposal, State, Update } from "../graph/state.js";
+import { denialDraft } from "../tools/support/denial-draft.js";
 import { REMEMBER_TOOL } from "../tools/support/remember.js";
 import type { Authorization, ToolResult } from "../tools/types.js";
 import { lastAiMessage } from "./agent.js";
 import { FLAG_TOOL_RULE } from "./gate-tool-call.js";
-import { nodeKit } from "./node-kit.js";
+import { nodeKit, type NodeKit } from "./node-kit.js";
+import { callWorkflowTool } from "./workflow/call-tool.js";
 
 function toolMessage(id: string, name: string, body: unknown, failed: boolean): ToolMessage {
   return new ToolMessage({ tool_call_id: id, name, content: JSON.stringify(body), status: failed ? "error" : "success" });
 }
 
 /**
+ * The answer of a run that policy denied at the moment of an effect, drafted by `draft_response` (so it rests
+ * on a tool result, as the final-answer policy asks). Falls back to a plain sentence when drafting fails.
+ */
+async function denialAnswer(kit: NodeKit, state: State, call: { name: string; args: unknown }, denial: Denial): Promise<{ answer: string; evidence: string[] }> {
+  const draft = denialDraft(call, denial);
+  const result = await callWorkflowTool(kit, state, "compose_denial", draft.tool, draft.args);
+  if (result.status === "ok") return { answer: (result.output as { draft: string }).draft, evidence: [result.callId] };
+  return { answer: `I could not complete this request: ${denial.reason}`, evidence: [] };
+}
+
+/**
  * Runs the calls policy allowed (or a person approved, bound to the exact argument hash) through the executor.
  * Denied and rejected calls are answered to the model as tool errors, never executed. This is the only place
  * the agent path causes side effects; the executor's effect ledger makes a re-run of this node replay them.
+ * A call policy denies when it decides again at the moment of the effect ends the run `denied`, with an answer
+ * giving the reason: the model is not asked again, and later calls of the same turn are not executed.
  */
 export function createToolsNode(getDeps: DepsProvider) {
   return async function tools(state: State): Promise<Update> {
@@ -25,8 +40,14 @@ export function createToolsNode(getDeps: DepsProvider) {
     const effects: Record<string, EffectSummary> = {};
     const proposals: MemoryProposal[] = [];
     let escalation: string | undefined;
+    let denied: { call: { name: string; args: unknown }; denial: Denial } | undefined;
     for (const call of lastAiMessage(state)?.tool_calls ?? []) {
       const id = call.id ?? "";
+      if (denied) {
+        const message = `Not executed: the run ended because policy denied ${denied.call.name} (${denied.denial.rule}).`;
+        messages.push(toolMessage(id, call.name, { error: { code: "RUN_ENDED", message } }, true));
+        continue;
+      }
       const decision = state.decisions[id];
       const approval = Object.values(state.approvals).find((entry) => entry.tool_call_id === id);
       let authorization: Authorization | undefined;
@@ -53,8 +74,21 @@ export function createToolsNode(getDeps: DepsProvider) {
       }
       const result: ToolResult = await kit.deps.executor.execute(
         { id, name: call.name, args: call.args },
-        { tenant: state.tenant, actor: state.actor, runId: state.run_id, permissions, trace: kit.trace, authorization, node: "tools", origin: "model" },
+        {
+          tenant: state.tenant,
+          actor: state.actor,
+          runId: state.run_id,
+          permissions,
+          trace: kit.trace,
+          authorization,
+          policy: { engine: kit.loaded.policy, roles: state.roles },
+          signal: kit.signal,
+          node: "tools",
+          origin: "model",
+        },
       );
+      // A failure the run's stop caused is not this step's outcome: stop here, so a resumed run runs the step again.
+      if (result.status === "error" && kit.signal.aborted) kit.deps.runControl?.assertContinue(state.run_id);
       if (result.effectId) effects[result.effectId] = { effect_id: result.effectId, tool: call.name, status: result.status === "ok" ? "completed" : "failed" };
       if (result.status === "ok" && call.name === REMEMBER_TOOL) {
         // Only a proposal: memory_write decides on it (policy, consent) at the end of the run.
@@ -64,11 +98,19 @@ export function createToolsNode(getDeps: DepsProvider) {
       if (result.status === "ok") {
         evidence.push(id);
         messages.push(toolMessage(id, call.name, result.output, false));
+      } else if (result.denial) {
+        messages.push(toolMessage(id, call.name, { error: { ...result.error, denial: result.denial } }, true));
+        denied = { call: { name: call.name, args: call.args }, denial: result.denial };
       } else {
         messages.push(toolMessage(id, call.name, { error: result.error }, true));
         if (result.permanent) escalation ??= `${call.name} failed: ${result.error.message}`;
       }
     }
-    return { messages, evidence, effects, ...(proposals.length > 0 ? { memory_proposals: proposals } : {}), ...(escalation ? { escalation } : {}) };
+    const update: Update = { messages, evidence, effects, ...(proposals.length > 0 ? { memory_proposals: proposals } : {}), ...(escalation ? { escalation } : {}) };
+    if (!denied) return update;
+    // The denial ends the run: an escalation an earlier call of the turn asked for gives way to it.
+    const answer = await denialAnswer(kit, state, denied.call, denied.denial);
+    const { escalation: _dropped, ...rest } = update;
+    return { ...rest, answer: answer.answer, evidence: [...evidence, ...answer.evidence], status: "denied", denial: denied.denial };
   };
 }

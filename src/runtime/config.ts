@@ -32,6 +32,10 @@ export const ConfigSchema = z.object({
       .default(1)
       .transform((value) => (value === "auto" ? Math.min(64, availableParallelism()) : value)),
   ),
+  /** Time a client has to send a whole request, headers and body, from its first byte (ms); then 408 and closed. */
+  WARDEN_REQUEST_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(100).max(2_147_483_647).default(60_000)),
+  /** Time a client has to send a request body once the server reads it (ms); then 408 and closed. Responses are not bounded. */
+  WARDEN_BODY_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(100).max(2_147_483_647).default(30_000)),
   /** Requests per minute per API key; 0 turns the limit off. */
   WARDEN_RATE_LIMIT_MAX: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(600)),
   /** How often the server deletes long-term memory past its retention period (ms). Default 1 hour. */
@@ -43,6 +47,23 @@ export const ConfigSchema = z.object({
   WARDEN_CHECKPOINT_PRUNE_MODE: z.preprocess(blankToUndefined, z.enum(["keep_latest", "delete_thread"]).default("keep_latest")),
   /** How often the server prunes checkpoints (ms). Default 1 hour. */
   WARDEN_CHECKPOINT_PRUNE_INTERVAL_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1000).max(2_147_483_647).default(3_600_000)),
+  // Durable run execution (src/runs, docs/operations.md).
+  /** A dead worker's runs are resumed by another within this long (their lease is half of it, renewed every sixth). */
+  WARDEN_RUN_LEASE_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(2000).max(600_000).default(30_000)),
+  /** Executions of a run (crashes and failed attempts included) before it ends `failed`. */
+  WARDEN_RUN_MAX_ATTEMPTS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(100).default(5)),
+  /** First retry delay after a failed attempt (doubles per attempt, at most a minute). */
+  WARDEN_RUN_RETRY_DELAY_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(600_000).default(1000)),
+  /** Runs one process executes at once. */
+  WARDEN_RUN_CONCURRENCY: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(256).default(16)),
+  /** How often an idle worker looks for run jobs sent by other processes (its own are picked up at once). */
+  WARDEN_RUN_POLL_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(100).max(60_000).default(1000)),
+  /** How long a synchronous request (POST /v1/runs, a decision) waits for its run before answering 202. */
+  WARDEN_RUN_WAIT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(3_600_000).default(120_000)),
+  /** Webhook deliveries: attempts per event, and which private or loopback receivers are allowed (SSRF). */
+  WARDEN_WEBHOOK_MAX_ATTEMPTS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(50).default(8)),
+  WARDEN_WEBHOOK_ALLOW_PRIVATE: z.preprocess(blankToUndefined, z.enum(["true", "false"]).default("false")),
+  WARDEN_WEBHOOK_ALLOW_HOSTS: optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { GraphDeps, LoadedRelease } from "../graph/deps.js";
+import type { GraphDeps, LoadedRelease, RunControl } from "../graph/deps.js";
 import { createMemory } from "../memory/create-memory.js";
 import { createChatModel } from "../model/create-chat-model.js";
 import { loadPolicyEngine } from "../policy/load-policy.js";
@@ -31,6 +31,8 @@ export interface GraphDepsOptions {
   flags?: Flags;
   /** Sees every stored trace event (already redacted), e.g. for live streaming. */
   onTraceEvent?: (event: TraceEvent) => void;
+  /** Stops runs at step boundaries (the run executor's registry); absent: runs never stop early. */
+  runControl?: RunControl;
 }
 
 /** Wires the runtime's collaborators from a database and options; releases are loaded once and cached. */
@@ -52,6 +54,7 @@ export function createGraphDeps(options: GraphDepsOptions): GraphDeps {
     executor,
     flags: options.flags ?? createFlags(options.db),
     memory: (policy) => createMemory({ db: options.db, policy, redactor }),
+    ...(options.runControl ? { runControl: options.runControl } : {}),
     release(id) {
       const cached = releases.get(id);
       if (cached) return cached;

@@ -1,29 +1,36 @@
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { Command } from "@langchain/langgraph";
 import type { GraphDeps } from "../graph/deps.js";
 import { buildRuntimeGraph } from "../graph/runtime.js";
 import { WardenError } from "../errors.js";
 import { applyRouteFlags, chooseRoute } from "../nodes/route.js";
-import { decideApproval, listApprovals, type ApprovalRow } from "../store/approvals.js";
+import { createRunEngine } from "../runs/engine.js";
+import type { MultitaskStrategy } from "../runs/create-run.js";
+import type { ApprovalDecisionInput } from "../runs/decide-run.js";
+import { createRunRegistry } from "../runs/run-control.js";
+import { silentLogger, type RunLogger } from "../runs/run-logger.js";
+import type { RunRecord } from "../runs/run-record.js";
+import type { RunSummary, RunPage, ApprovalPage } from "../runs/run-pages.js";
+import type { Schedules } from "../runs/schedules.js";
+import { type ApprovalRow } from "../store/approvals.js";
 import { openStore, type Store } from "../store/open-store.js";
-import { getRun, insertRun, isUniqueViolation, updateRun } from "../store/runs.js";
+import type { RunStatus } from "../store/runs.js";
+import type { WebhookEndpointRow } from "../store/webhook-endpoints.js";
 import type { ToolDefinition } from "../tools/types.js";
 import type { TraceEvent } from "../trace/types.js";
 import { loadConfig, type Config } from "./config.js";
 import { createGraphDeps } from "./create-graph-deps.js";
-import { applyApprovalDecision, type ApprovalDecisionInput } from "./decide-approval.js";
-import { driveRun, type DrivableGraph, type RunTarget } from "./drive-run.js";
-import { parseEnvelope, type RunEnvelope } from "./envelope.js";
+import type { RunEnvelope } from "./envelope.js";
 import { createReleaseCatalog, type ReleaseCatalog } from "./release-catalog.js";
 import { createRunEventHub } from "./run-events.js";
 import { createRuntimeMemory, type RuntimeMemory } from "./runtime-memory.js";
 import type { Flags } from "./flags.js";
-import { loadRunRecord, type RunRecord } from "./run-record.js";
-import { checkpointThreadId } from "./checkpoint-thread.js";
-import { assertThreadOfTenant, toThreadState, type ThreadState } from "./thread-state.js";
+import { createRunService } from "./run-service.js";
+import type { ThreadState } from "./thread-state.js";
 
-export type { ApprovalDecisionInput } from "./decide-approval.js";
+export type { ApprovalDecisionInput } from "../runs/decide-run.js";
+export type { MultitaskStrategy } from "../runs/create-run.js";
 
 export interface RuntimeOptions {
   /** An open store (tests, or to share one between runtimes); otherwise opened from config and owned. */
@@ -40,13 +47,42 @@ export interface RuntimeOptions {
   onTraceEvent?: (event: TraceEvent) => void;
   /** Rollback switches (default: read from the store's `flags` table, at most 1 s stale). */
   flags?: Flags;
-  /** How long `close()` waits for runs still in progress before it closes anyway. Default 30 s. */
+  /** How long `close()` waits for the runs executing here to reach a step boundary and be handed back. Default 30 s. */
   drainTimeoutMs?: number;
+  /** Where durable execution logs recoveries, retries and engine errors (default: nowhere). */
+  log?: RunLogger;
+  /** Overrides of the WARDEN_RUN_* settings (tests: short leases and retry delays). */
+  runs?: Partial<RunEngineSettings>;
+  /** Execute runs in this process (default true). False: only create them; other workers execute them. */
+  worker?: boolean;
+}
+
+export interface RunEngineSettings {
+  leaseMs: number;
+  maxAttempts: number;
+  retryDelayMs: number;
+  concurrency: number;
+  pollMs: number;
+  waitMs: number;
+  webhookAttempts: number;
+  /** Delivery deadline of one webhook attempt. */
+  webhookTimeoutMs: number;
 }
 
 export interface RunOptions {
-  /** Receives this run's trace events (already stored and redacted) while it runs. */
+  /** Receives this run's trace events (already stored and redacted) while it runs in this process. */
   onEvent?: (event: TraceEvent) => void;
+}
+
+export interface StartOptions extends RunOptions {
+  /** `sync` (default): answer once the run is stable; `background`: answer at once, with status `queued`. */
+  mode?: "sync" | "background";
+  /** What happens when the thread already has an active run (default `reject`). */
+  multitaskStrategy?: MultitaskStrategy;
+  /** POSTed the RunRecord when the run waits for approval or ends (else the tenant's default URL). */
+  webhook?: string;
+  /** How long a sync start waits before it returns the run still in progress (default WARDEN_RUN_WAIT_MS). */
+  waitMs?: number;
 }
 
 /** The one facade the CLI, the server and the evals use to run Warden. */
@@ -61,27 +97,56 @@ export interface Runtime {
   readonly flags: Flags;
   /** Long-term memory per tenant and subject, under the active release's policy (the API's /v1/memory). */
   readonly memory: RuntimeMemory;
-  /** Throws RUNTIME_DISABLED when a `runtime` flag is on for the tenant. */
-  start(envelope: RunEnvelope, options?: RunOptions): Promise<RunRecord>;
-  decide(input: ApprovalDecisionInput, options?: RunOptions): Promise<RunRecord>;
-  /** Cancels a run that waits for approval: its approvals are cancelled and nothing it proposed will run. */
-  cancel(tenant: string, runId: string): Promise<RunRecord>;
+  /** Cron schedules of goals (POST /v1/schedules); `tick()` starts the due ones (the engine calls it each minute). */
+  readonly schedules: Schedules;
   /**
-   * Re-runs a failed run from its last checkpoint (after a crash or an infrastructure error). Steps that had
-   * already caused an effect replay it from the effect ledger instead of repeating it.
+   * Creates a run and (mode `sync`, the default) waits until it finishes or waits for an approval; a run still in
+   * progress after `waitMs` is returned as it is (`queued` / `running`). The same idempotency key returns the same
+   * run, never a second one. Throws RUNTIME_DISABLED when a `runtime` flag is on for the tenant.
    */
-  recover(tenant: string, runId: string, options?: RunOptions): Promise<RunRecord>;
+  start(envelope: RunEnvelope, options?: StartOptions): Promise<RunRecord>;
+  /** Applies an approval decision and waits for the resumed run (its job commits with the decision). */
+  decide(input: ApprovalDecisionInput, options?: RunOptions & { waitMs?: number }): Promise<RunRecord>;
+  /**
+   * Cancels a run that has not finished: at once when nothing executes it (waiting for approval, queued), else at its
+   * next step boundary. Throws RUN_FINISHED for a finished run.
+   */
+  cancel(tenant: string, runId: string, options?: { by?: string; waitMs?: number }): Promise<RunRecord>;
+  /** Retries a failed run from its last checkpoint with a fresh set of attempts; completed effects replay from the ledger. */
+  recover(tenant: string, runId: string, options?: RunOptions & { waitMs?: number }): Promise<RunRecord>;
+  /** Waits up to `timeoutMs` for a stable status (waiting for approval, or final) and returns the run either way. */
+  wait(tenant: string, runId: string, timeoutMs: number): Promise<RunRecord>;
   getRun(tenant: string, runId: string): Promise<RunRecord>;
+  /**
+   * Listens to a run's stored trace events as this process stores them (an execution here then flushes step by
+   * step). Events of an execution in another process are not seen: read them with `getTrace`.
+   */
+  subscribe(runId: string, listener: (event: TraceEvent) => void): () => void;
+  listRuns(tenant: string, filter?: { status?: RunStatus; threadId?: string; limit?: number; cursor?: string }): Promise<RunPage>;
   getTrace(tenant: string, runId: string, afterSeq?: number): Promise<TraceEvent[]>;
   listApprovals(tenant: string, filter?: { status?: ApprovalRow["status"]; runId?: string }): Promise<ApprovalRow[]>;
+  pageApprovals(tenant: string, filter?: { status?: ApprovalRow["status"]; runId?: string; limit?: number; cursor?: string }): Promise<ApprovalPage>;
   threadState(tenant: string, threadId: string): Promise<ThreadState>;
   threadHistory(tenant: string, threadId: string, limit?: number): Promise<ThreadState[]>;
+  /** The tenant's webhook settings (default URL, signing secret). */
+  webhooks: {
+    get(tenant: string): Promise<WebhookEndpointRow | undefined>;
+    set(tenant: string, change: { url: string | null; rotate: boolean; by: string }): Promise<WebhookEndpointRow>;
+  };
+  /** Sends runs nobody executes (dead owner, lost job) for recovery now, instead of at the next sweep. */
+  sweep(): Promise<number>;
   /**
-   * Stops taking runs (STORE_UNAVAILABLE), waits for the runs in progress to reach their next stable status (up to
-   * `drainTimeoutMs`), then closes the store if this runtime opened it. A request whose client went away still
-   * has its run going: closing under it would leave the run `running` for good.
+   * Stops taking runs (STORE_UNAVAILABLE), hands the runs executing here back at their next step boundary (another
+   * worker resumes them at once; a single process at its next start), answers waiting requests with the run as it
+   * is, then closes the store if this runtime opened it.
    */
   close(): Promise<void>;
+}
+
+export type { RunSummary, RunPage, ApprovalPage };
+
+function compile(deps: GraphDeps, store: Store) {
+  return buildRuntimeGraph(async () => deps).compile({ checkpointer: store.checkpointer, name: "runtime" });
 }
 
 /** Live listeners first, then the caller's observer; an observer that throws must not break the run. */
@@ -96,15 +161,14 @@ function publishToBoth(publish: (event: TraceEvent) => void, observe: (event: Tr
   };
 }
 
-function compile(deps: GraphDeps, store: Store) {
-  return buildRuntimeGraph(async () => deps).compile({ checkpointer: store.checkpointer, name: "runtime" });
-}
-
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
-  const config = loadConfig(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const config = loadConfig(env);
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR }));
+  const log = options.log ?? silentLogger;
   const hub = createRunEventHub();
+  const registry = createRunRegistry();
   const deps = createGraphDeps({
     db: store.db,
     model: options.model,
@@ -112,34 +176,43 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     tools: options.tools,
     root: options.root,
     redactFields: config.WARDEN_REDACT_FIELDS,
-    env: options.env ?? process.env,
+    env,
     onTraceEvent: options.onTraceEvent ? publishToBoth(hub.publish, options.onTraceEvent) : hub.publish,
     ...(options.flags ? { flags: options.flags } : {}),
+    runControl: registry,
   });
   const releases = createReleaseCatalog({ db: store.db, deps, defaultRelease: config.WARDEN_RELEASE, root: options.root });
   const graph = compile(deps, store);
-  const durability = options.durability ?? "async";
-
-  async function drive(target: RunTarget, input: unknown, runOptions: RunOptions = {}): Promise<RunRecord> {
-    const unsubscribe = runOptions.onEvent ? hub.subscribe(target.runId, runOptions.onEvent) : undefined;
-    try {
-      return await driveRun({ db: store.db, deps, graph: graph as unknown as DrivableGraph, durability, live: unsubscribe !== undefined }, target, input);
-    } finally {
-      unsubscribe?.();
-    }
-  }
-
-  const inFlight = new Set<Promise<unknown>>();
-  let closing = false;
-  /** Counts a start/decide/recover as in progress until it settles, so close() can wait for it. */
-  function tracked<T>(work: () => Promise<T>): Promise<T> {
-    if (closing) return Promise.reject(new WardenError("STORE_UNAVAILABLE", "The runtime is shutting down; retry on another instance."));
-    const promise = work();
-    inFlight.add(promise);
-    const forget = () => inFlight.delete(promise);
-    promise.then(forget, forget);
-    return promise;
-  }
+  const settings: RunEngineSettings = {
+    leaseMs: config.WARDEN_RUN_LEASE_MS,
+    maxAttempts: config.WARDEN_RUN_MAX_ATTEMPTS,
+    retryDelayMs: config.WARDEN_RUN_RETRY_DELAY_MS,
+    concurrency: config.WARDEN_RUN_CONCURRENCY,
+    pollMs: config.WARDEN_RUN_POLL_MS,
+    waitMs: config.WARDEN_RUN_WAIT_MS,
+    webhookAttempts: config.WARDEN_WEBHOOK_MAX_ATTEMPTS,
+    webhookTimeoutMs: 10_000,
+    ...options.runs,
+  };
+  const engine = createRunEngine({
+    db: store.db,
+    settings: { concurrency: settings.concurrency, pollMs: settings.pollMs, webhookAttempts: settings.webhookAttempts, timekeeping: options.worker ?? true },
+    log,
+  });
+  const service = createRunService({
+    store,
+    env,
+    deps,
+    graph,
+    engine,
+    registry,
+    releases,
+    hub,
+    log,
+    settings,
+    owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    durability: options.durability ?? "async",
+  });
 
   /** A tenant whose runtime is switched off neither starts nor resumes runs. */
   async function assertRuntimeEnabled(tenant: string): Promise<void> {
@@ -151,10 +224,11 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     }
   }
 
-  async function runOf(tenant: string, runId: string) {
-    const run = await getRun(store.db, tenant, runId);
-    if (!run) throw new WardenError("RUN_NOT_FOUND", `Run ${runId} was not found.`);
-    return run;
+  try {
+    await service.open(options.worker ?? true);
+  } catch (error) {
+    if (ownsStore) await store.close().catch(() => {});
+    throw error;
   }
 
   return {
@@ -165,98 +239,48 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     releases,
     flags: deps.flags,
     memory: createRuntimeMemory(deps, releases),
+    schedules: service.schedules,
 
-    start: (input, runOptions) => tracked(async () => {
-      const envelope = parseEnvelope(input);
-      await assertRuntimeEnabled(envelope.tenant);
-      const release = await releases.resolve(envelope.tenant, envelope.release);
-      const loaded = await deps.release(release); // unknown or invalid release: a typed error before anything is stored
-      // A route switched off with no fallback is refused here, before a run exists (the route node checks again).
-      const routed = applyRouteFlags(chooseRoute(envelope.goal, envelope.context), await deps.flags.forTenant(envelope.tenant), loaded.release.workflow);
-      if (routed.refusal) throw routed.refusal;
-      const threadId = envelope.threadId ?? randomUUID();
-      const runId = randomUUID();
-      try {
-        await insertRun(store.db, { tenant_id: envelope.tenant, run_id: runId, thread_id: threadId, actor: envelope.actor, release_id: release, idempotency_key: envelope.idempotencyKey });
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new WardenError("THREAD_BUSY", `Thread ${threadId} has a run that is still active.`);
-        throw error;
-      }
-      const graphInput = {
-        run_id: runId,
-        thread_id: threadId,
-        tenant: envelope.tenant,
-        actor: envelope.actor,
-        roles: envelope.roles,
-        goal: envelope.goal,
-        release,
-        context: envelope.context ?? {},
-        // Only when given (each input key is a checkpoint write); intake drops a subject a previous run left.
-        ...(envelope.subject ? { subject: envelope.subject, subject_run: runId } : {}),
-      };
-      return drive({ tenant: envelope.tenant, runId, threadId, release }, graphInput, runOptions);
-    }),
+    start: (input, startOptions) =>
+      service.tracked(async () => {
+        const tenant = (input as { tenant?: unknown }).tenant;
+        if (typeof tenant === "string") await assertRuntimeEnabled(tenant);
+        return service.start(input, startOptions, async (envelope, release) => {
+          const loaded = await deps.release(release); // unknown or invalid release: a typed error before anything is stored
+          // A route switched off with no fallback is refused here, before a run exists (the route node checks again).
+          const routed = applyRouteFlags(chooseRoute(envelope.goal, envelope.context), await deps.flags.forTenant(envelope.tenant), loaded.release.workflow);
+          if (routed.refusal) throw routed.refusal;
+        });
+      }),
 
-    decide: (input, runOptions) => tracked(async () => {
-      await assertRuntimeEnabled(input.tenant);
-      const { approval, run } = await applyApprovalDecision(store.db, input);
-      await updateRun(store.db, input.tenant, run.run_id, { status: "running" });
-      const resume = { approval_id: approval.approval_id, decision: input.decision, approver: input.approver, comment: input.comment, args_hash: approval.args_hash };
-      return drive({ tenant: input.tenant, runId: run.run_id, threadId: run.thread_id, release: run.release_id }, new Command({ resume }), runOptions);
-    }),
+    decide: (input, decideOptions) =>
+      service.tracked(async () => {
+        await assertRuntimeEnabled(input.tenant);
+        return service.decide(input, decideOptions);
+      }),
 
-    async cancel(tenant, runId) {
-      const run = await runOf(tenant, runId);
-      if (run.status !== "waiting_approval") throw new WardenError("RUN_NOT_WAITING", `Run ${runId} is ${run.status}; only a waiting run can be cancelled.`);
-      for (const approval of await listApprovals(store.db, tenant, { runId, status: "pending" })) {
-        // The same conditional update as a decision: a cancel racing an approver cannot both win.
-        const won = await decideApproval(store.db, tenant, approval.approval_id, { status: "cancelled", decidedBy: run.actor });
-        if (!won) throw new WardenError("APPROVAL_CONFLICT", `Approval ${approval.approval_id} was decided before the cancel.`);
-      }
-      await updateRun(store.db, tenant, runId, { status: "cancelled" });
-      return loadRunRecord(store.db, tenant, runId);
-    },
+    cancel: (tenant, runId, cancelOptions) => service.tracked(() => service.cancel(tenant, runId, cancelOptions)),
 
-    recover: (tenant, runId, runOptions) => tracked(async () => {
-      await assertRuntimeEnabled(tenant);
-      const run = await runOf(tenant, runId);
-      if (run.status !== "failed") throw new WardenError("RUN_NOT_FAILED", `Run ${runId} is ${run.status}, not failed.`);
-      await updateRun(store.db, tenant, runId, { status: "running" });
-      // A null input resumes the thread from its last checkpoint: LangGraph re-runs the step that failed.
-      return drive({ tenant, runId, threadId: run.thread_id, release: run.release_id }, null, runOptions);
-    }),
+    recover: (tenant, runId, recoverOptions) =>
+      service.tracked(async () => {
+        await assertRuntimeEnabled(tenant);
+        return service.recover(tenant, runId, recoverOptions);
+      }),
 
-    getRun: (tenant, runId) => loadRunRecord(store.db, tenant, runId),
-
-    async getTrace(tenant, runId, afterSeq) {
-      await runOf(tenant, runId);
-      return deps.trace.read(tenant, runId, afterSeq);
-    },
-
-    listApprovals: (tenant, filter) => listApprovals(store.db, tenant, filter),
-
-    async threadState(tenant, threadId) {
-      await assertThreadOfTenant(store.db, tenant, threadId);
-      return toThreadState(threadId, await graph.getState({ configurable: { thread_id: checkpointThreadId(tenant, threadId) } }));
-    },
-
-    async threadHistory(tenant, threadId, limit = 20) {
-      await assertThreadOfTenant(store.db, tenant, threadId);
-      const states: ThreadState[] = [];
-      for await (const snapshot of graph.getStateHistory({ configurable: { thread_id: checkpointThreadId(tenant, threadId) } }, { limit })) {
-        states.push(toThreadState(threadId, snapshot));
-      }
-      return states;
-    },
+    wait: (tenant, runId, timeoutMs) => service.wait(tenant, runId, timeoutMs),
+    getRun: (tenant, runId) => service.getRun(tenant, runId),
+    subscribe: (runId, listener) => hub.subscribe(runId, listener),
+    listRuns: (tenant, filter) => service.listRuns(tenant, filter),
+    getTrace: (tenant, runId, afterSeq) => service.getTrace(tenant, runId, afterSeq),
+    listApprovals: (tenant, filter) => service.listApprovals(tenant, filter),
+    pageApprovals: (tenant, filter) => service.pageApprovals(tenant, filter),
+    threadState: (tenant, threadId) => service.threadState(tenant, threadId),
+    threadHistory: (tenant, threadId, limit) => service.threadHistory(tenant, threadId, limit),
+    webhooks: service.webhooks,
+    sweep: () => service.sweep(),
 
     async close() {
-      closing = true;
-      if (inFlight.size > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.drainTimeoutMs ?? 30_000)));
-        await Promise.race([Promise.allSettled([...inFlight]), timeout]);
-        clearTimeout(timer);
-      }
+      await service.close(options.drainTimeoutMs ?? 30_000);
       if (ownsStore) await store.close();
     },
   };

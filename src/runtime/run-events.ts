@@ -4,6 +4,8 @@ import type { TraceEvent } from "../trace/types.js";
 export interface RunEventHub {
   publish(event: TraceEvent): void;
   subscribe(runId: string, listener: (event: TraceEvent) => void): () => void;
+  /** Whether anyone in this process listens to the run (then it is executed step by step, flushing as it goes). */
+  has(runId: string): boolean;
 }
 
 export function createRunEventHub(): RunEventHub {
@@ -18,6 +20,7 @@ export function createRunEventHub(): RunEventHub {
         }
       }
     },
+    has: (runId) => listeners.has(runId),
     subscribe(runId, listener) {
       const set = listeners.get(runId) ?? new Set();
       set.add(listener);

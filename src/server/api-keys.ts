@@ -14,13 +14,36 @@ export type Role = (typeof ROLES)[number];
 const KEY_FORMAT = /^wdn_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 const Identifier = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:@-]+$/, "letters, digits and . _ : @ - only");
 
+/**
+ * A key's roles: at least one, each at most once. A repeated role is refused rather than silently merged: it
+ * usually means a typo in a script (`requester,requester` where `requester,approver` was meant).
+ */
+export const RoleListSchema = z
+  .array(z.enum(ROLES))
+  .min(1)
+  .max(ROLES.length)
+  .superRefine((roles, context) => {
+    const repeated = roles.find((role, index) => roles.indexOf(role) !== index);
+    if (repeated !== undefined) context.addIssue({ code: "custom", message: `must not repeat a role ("${repeated}" appears more than once)` });
+  });
+
 /** What a key grants: its tenant, the actor it acts as, and its roles. */
 export const NewApiKeySchema = z.strictObject({
   tenant: Identifier,
   actor: Identifier,
-  roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
+  roles: RoleListSchema,
 });
 export type NewApiKey = z.input<typeof NewApiKeySchema>;
+
+/** Validates a key request; throws VALIDATION_FAILED naming each failing field (an unknown or repeated role...). */
+export function parseNewApiKey(input: unknown): z.output<typeof NewApiKeySchema> {
+  const parsed = NewApiKeySchema.safeParse(input);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+    throw new WardenError("VALIDATION_FAILED", `The API key request is invalid: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}.`, { details });
+  }
+  return parsed.data;
+}
 
 /** A created key: `key` is the only copy of the secret, show it once. */
 export interface CreatedApiKey {
@@ -57,28 +80,24 @@ export function keyMatchesHash(key: string, storedHash: string): boolean {
 }
 
 /**
- * Creates a key and stores its hash. Throws VALIDATION_FAILED for an unknown role or a malformed tenant/actor.
+ * Creates a key and stores its hash. Throws VALIDATION_FAILED for an unknown or repeated role or a malformed
+ * tenant/actor.
  *
  * @example
  * const { key } = await createApiKey(store.db, { tenant: "acme", actor: "alice", roles: ["requester"] });
  */
 export async function createApiKey(db: Queryable, input: NewApiKey): Promise<CreatedApiKey> {
-  const parsed = NewApiKeySchema.safeParse(input);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
-    throw new WardenError("VALIDATION_FAILED", `The API key request is invalid: ${details.map((d) => `${d.path}: ${d.message}`).join("; ")}.`, { details });
-  }
-  const roles = [...new Set(parsed.data.roles)];
+  const { tenant, actor, roles } = parseNewApiKey(input);
   const keyId = randomBytes(8).toString("hex");
   const key = `wdn_${keyId}_${randomBytes(32).toString("base64url")}`;
   await db.query("INSERT INTO api_keys (tenant_id, key_id, key_hash, actor, roles) VALUES ($1, $2, $3, $4, $5::text[])", [
-    parsed.data.tenant,
+    tenant,
     keyId,
     hashApiKey(key),
-    parsed.data.actor,
+    actor,
     roles,
   ]);
-  return { key, tenant: parsed.data.tenant, actor: parsed.data.actor, roles };
+  return { key, tenant, actor, roles };
 }
 
 /** The stored row of a key id (revoked ones too: auth rejects them), or undefined. */

@@ -10,21 +10,26 @@ import { errorHandlerPlugin } from "./plugins/error-handler.js";
 import { idempotencyPlugin, type IdempotencyOptions } from "./plugins/idempotency.js";
 import { jsonBodyPlugin } from "./plugins/json-body.js";
 import { createMetrics, instrumentRuntime, metricsPlugin, type WardenMetrics } from "./plugins/metrics.js";
+import { bodyTimeoutPlugin } from "./plugins/body-timeout.js";
 import { openapiPlugin } from "./plugins/openapi.js";
+import { DEFAULT_BODY_TIMEOUT_MS, requestTimeoutServerOptions, type RequestTimeoutOptions } from "./plugins/request-timeouts.js";
+import { strictQueryPlugin } from "./plugins/strict-query.js";
 import { securityPlugin, type RateLimitOptions } from "./plugins/security.js";
 import { adminRoutes } from "./routes/admin.js";
 import { adminFlagsRoutes } from "./routes/admin-flags.js";
 import { adminReleasesRoutes } from "./routes/admin-releases.js";
+import { adminWebhooksRoutes } from "./routes/admin-webhooks.js";
 import { approvalsRoutes } from "./routes/approvals.js";
 import { healthRoutes } from "./routes/health.js";
 import { memoryRoutes } from "./routes/memory.js";
 import { runsRoutes } from "./routes/runs.js";
+import { schedulesRoutes } from "./routes/schedules.js";
 import { threadsRoutes } from "./routes/threads.js";
 
 /** The app createApp returns: Fastify with the zod type provider. */
 export type WardenApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
-export interface AppOptions {
+export interface AppOptions extends RequestTimeoutOptions {
   runtime: Runtime;
   /** Pino options (`true` = info level), or false for none (the default, for tests). Secrets are always redacted. */
   logger?: boolean | { level?: string; stream?: { write(line: string): void } };
@@ -71,8 +76,9 @@ function loggerOption(logger: AppOptions["logger"]): FastifyServerOptions["logge
 }
 
 /**
- * Builds the HTTP API (not listening: call `listen`, or `inject` in tests). Wires, in order: JSON body parsing,
- * the error handler, metrics, OpenAPI, auth, helmet and the rate limit, idempotency, then the routes.
+ * Builds the HTTP API (not listening: call `listen`, or `inject` in tests). Wires, in order: strict query
+ * strings, the body deadline, JSON body parsing, the error handler, metrics, OpenAPI, auth, helmet and the rate
+ * limit, idempotency, then the routes. Node's request deadline and its 408 answer are constructor options.
  *
  * @example
  * const metrics = createMetrics();
@@ -106,6 +112,8 @@ export function createApp(options: AppOptions): WardenApp {
     // In-flight requests finish on close; idle keep-alive sockets are closed so shutdown is not held open.
     forceCloseConnections: "idle",
     return503OnClosing: false, // drainingPlugin answers those requests in the API's error shape
+    // A client that stops sending mid-request is answered 408 and disconnected instead of being held forever.
+    ...requestTimeoutServerOptions(options.requestTimeoutMs),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -119,6 +127,8 @@ export function createApp(options: AppOptions): WardenApp {
   const verifier = createApiKeyVerifier(runtime.store.db, options.auth);
 
   app.register(drainingPlugin);
+  app.register(strictQueryPlugin); // before openapi and every route: it rewrites their query schemas
+  app.register(bodyTimeoutPlugin, { timeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS });
   app.register(jsonBodyPlugin);
   app.register(errorHandlerPlugin);
   app.register(metricsPlugin, { metrics });
@@ -131,7 +141,9 @@ export function createApp(options: AppOptions): WardenApp {
   app.register(adminRoutes, { runtime, verifier });
   app.register(adminReleasesRoutes, { runtime });
   app.register(adminFlagsRoutes, { runtime });
+  app.register(adminWebhooksRoutes, { runtime });
   app.register(runsRoutes, { runtime });
+  app.register(schedulesRoutes, { runtime });
   app.register(approvalsRoutes, { runtime });
   app.register(threadsRoutes, { runtime });
   app.register(memoryRoutes, { runtime });

@@ -14,6 +14,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
   RELEASE_NOT_FOUND: 400,
   MEMORY_INVALID: 400,
+  WEBHOOK_URL_REFUSED: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   APPROVAL_FORBIDDEN: 403,
@@ -27,8 +28,11 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   APPROVAL_MISMATCH: 409,
   RUN_NOT_WAITING: 409,
   RUN_NOT_FAILED: 409,
+  RUN_FINISHED: 409,
+  SCHEDULE_NOT_FOUND: 404,
   THREAD_BUSY: 409,
   IDEMPOTENCY_IN_FLIGHT: 409,
+  REQUEST_TIMEOUT: 408,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_MISMATCH: 422,
@@ -44,6 +48,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   TOOL_TRANSIENT: 500,
   TOOL_FAILED: 500,
   TOOL_UNAUTHORIZED_EFFECT: 500,
+  TOOL_ABORTED: 500,
   MODEL_ERROR: 502,
   STORE_UNAVAILABLE: 503,
   STORE_LOCKED: 503,
@@ -65,6 +70,8 @@ export function codeOfStatus(status: number): ErrorCode {
       return "FORBIDDEN";
     case 404:
       return "NOT_FOUND";
+    case 408:
+      return "REQUEST_TIMEOUT";
     case 413:
       return "BODY_TOO_LARGE";
     case 415:

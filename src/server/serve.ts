@@ -8,8 +8,12 @@ import { sweepIdempotencyKeys } from "./plugins/idempotency-store.js";
 import { createMetrics } from "./plugins/metrics.js";
 
 export interface ServeOptions {
-  /** Default process.env: PORT, HOST, DATABASE_URL / WARDEN_DATA_DIR, WARDEN_RATE_LIMIT_MAX, model settings. */
+  /** Default process.env: PORT, HOST, DATABASE_URL / WARDEN_DATA_DIR, WARDEN_RATE_LIMIT_MAX, timeouts, model settings. */
   env?: Record<string, string | undefined>;
+  /** Time to receive a whole request (ms). Default WARDEN_REQUEST_TIMEOUT_MS (60 s). */
+  requestTimeoutMs?: number;
+  /** Time to read a request body (ms). Default WARDEN_BODY_TIMEOUT_MS (30 s). */
+  bodyTimeoutMs?: number;
   /** Default: info-level JSON logs on stdout. */
   logger?: AppOptions["logger"];
   /** Receives the bootstrap admin key when this start created it (an empty api_keys table). */
@@ -67,6 +71,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       metrics,
       logger: options.logger ?? { level: "info" },
       rateLimit: config.WARDEN_RATE_LIMIT_MAX === 0 ? false : { max: config.WARDEN_RATE_LIMIT_MAX, timeWindow: 60_000 },
+      requestTimeoutMs: options.requestTimeoutMs ?? config.WARDEN_REQUEST_TIMEOUT_MS,
+      bodyTimeoutMs: options.bodyTimeoutMs ?? config.WARDEN_BODY_TIMEOUT_MS,
     });
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (error) {

@@ -25,8 +25,12 @@ declare module "fastify" {
     idempotency?: IdempotencyHandle;
   }
   interface FastifyContextConfig {
-    /** Honour the Idempotency-Key header on this route (Stripe semantics). */
-    idempotent?: boolean;
+    /**
+     * Honour the Idempotency-Key header on this route (Stripe semantics). `"resource"`: the handler itself is
+     * idempotent for the key (it finds what the first request made), so a retry while the first request is still in
+     * flight runs it instead of getting 409.
+     */
+    idempotent?: boolean | "resource";
     /** Skip API-key auth (health, readiness, metrics, docs). */
     public?: boolean;
   }

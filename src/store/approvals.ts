@@ -83,3 +83,13 @@ export async function listApprovals(
   );
   return rows;
 }
+
+/** Cancels the run's pending approvals (the run was cancelled, interrupted or rolled back): none can be approved later. */
+export async function cancelPendingApprovals(db: Queryable, tenant: string, runId: string, decidedBy: string): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE approvals SET status = 'cancelled', decided_by = $3, decided_at = now()
+     WHERE tenant_id = $1 AND run_id = $2 AND status = 'pending'`,
+    [tenant, runId, decidedBy],
+  );
+  return rowCount;
+}

@@ -34,10 +34,10 @@ export interface PruneCounts {
 }
 
 /**
- * A run in one of these may still need the thread's history: running and waiting runs resume from it, and a
- * failed run can be recovered from its last checkpoint (`runtime.recover`).
+ * A run in one of these may still need the thread's history: queued, running and waiting runs resume from it (a
+ * queued one starts on it), and a failed run can be recovered from its last checkpoint (`runtime.recover`).
  */
-const KEEP_STATUSES = "('running', 'waiting_approval', 'failed')";
+const KEEP_STATUSES = "('queued', 'running', 'waiting_approval', 'failed')";
 
 interface Candidate {
   tenant_id: string;

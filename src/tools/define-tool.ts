@@ -33,6 +33,7 @@ function checkSpec(spec: ToolSpec<z.ZodType, z.ZodType>): void {
   }
   if (typeof spec.execute !== "function") invalid(name, "execute must be a function");
   if (spec.policyFacts !== undefined && typeof spec.policyFacts !== "function") invalid(name, "policyFacts must be a function");
+  if (spec.serializeBy !== undefined && typeof spec.serializeBy !== "function") invalid(name, "serializeBy must be a function");
   // Models receive the input as a JSON Schema object; fail here rather than at the first model call.
   let parameters: unknown;
   try {
@@ -55,7 +56,7 @@ function checkSpec(spec: ToolSpec<z.ZodType, z.ZodType>): void {
  * });
  */
 export function defineTool<I extends z.ZodType, O extends z.ZodType>(spec: ToolSpec<I, O>): ToolDefinition {
-  // ToolSpec is contravariant in I through execute/policyFacts; the executor only calls them with `input.parse` output.
+  // ToolSpec is contravariant in I through execute/policyFacts/serializeBy; the executor only calls them with `input.parse` output.
   const definition = spec as unknown as ToolDefinition;
   checkSpec(definition);
   return Object.freeze({

@@ -1,6 +1,7 @@
 import { WardenError } from "../errors.js";
 import type { Queryable } from "../store/db.js";
 import { effectIdFor } from "./args-hash.js";
+import type { Denial } from "./types.js";
 
 /** A recorded failure: enough to replay it and to know whether running the call again could help. */
 export interface EffectError {
@@ -10,6 +11,8 @@ export interface EffectError {
   retryable: boolean;
   /** Mirrors `ToolResult.permanent` of the call that recorded it. */
   permanent: boolean;
+  /** Policy refused the call at the moment of the effect (code `POLICY_DENIED`): a replay refuses it again. */
+  denial?: Denial;
 }
 
 export type EffectState = "new" | "started" | "completed" | "failed";
@@ -60,6 +63,12 @@ export interface EffectLedger {
   complete(tenant: string, effectId: string, result: unknown): Promise<void>;
   /** Records a failure; never overwrites a completed effect (a concurrent execution may have finished it). */
   fail(tenant: string, effectId: string, error: EffectError): Promise<void>;
+  /**
+   * Records the failure of an execution whose transaction rolled back, taking the row `begin` claimed with it:
+   * inserts the row as failed, or updates an earlier one (attempts never decrease). Like `fail`, it never
+   * overwrites a completed effect.
+   */
+  recordFailure(effect: BeginEffect, error: EffectError, attempts: number): Promise<void>;
   /** Counts one more execution (a retry, or a re-execution of a started / retryably failed row). */
   attempt(tenant: string, effectId: string): Promise<number>;
   /** The run's effects, oldest first. */
@@ -88,6 +97,13 @@ INSERT INTO tool_effects (tenant_id, effect_id, run_id, tool_call_id, tool, args
 VALUES ($1, $2, $3, $4, $5, $6, 'started', 1)
 ON CONFLICT (tenant_id, run_id, tool_call_id) DO UPDATE SET updated_at = tool_effects.updated_at
 RETURNING effect_id, tool, args_hash, status, result, error, attempts, (xmax = 0) AS inserted`;
+
+const RECORD_FAILURE_SQL = `
+INSERT INTO tool_effects (tenant_id, effect_id, run_id, tool_call_id, tool, args_hash, status, error, attempts)
+VALUES ($1, $2, $3, $4, $5, $6, 'failed', $7::jsonb, $8)
+ON CONFLICT (tenant_id, run_id, tool_call_id) DO UPDATE
+  SET status = 'failed', error = EXCLUDED.error, attempts = GREATEST(tool_effects.attempts, EXCLUDED.attempts), updated_at = now()
+  WHERE tool_effects.status <> 'completed' AND tool_effects.args_hash = EXCLUDED.args_hash AND tool_effects.tool = EXCLUDED.tool`;
 
 /** @param db tenant data access (a `Db`, or a transaction). */
 export function createEffectLedger(db: Queryable): EffectLedger {
@@ -131,6 +147,19 @@ export function createEffectLedger(db: Queryable): EffectLedger {
          WHERE tenant_id = $1 AND effect_id = $2 AND status <> 'completed'`,
         [tenant, effectId, JSON.stringify(error)],
       );
+    },
+
+    async recordFailure(effect, error, attempts) {
+      await db.query(RECORD_FAILURE_SQL, [
+        effect.tenant,
+        effectIdFor(effect.tenant, effect.runId, effect.toolCallId),
+        effect.runId,
+        effect.toolCallId,
+        effect.tool,
+        effect.argsHash,
+        JSON.stringify(error),
+        Math.max(1, attempts),
+      ]);
     },
 
     async attempt(tenant, effectId) {

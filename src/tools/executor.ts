@@ -1,22 +1,21 @@
-import type { z } from "zod";
-import { isWardenError } from "../errors.js";
-import type { Queryable } from "../store/db.js";
 import { hashArgs } from "./args-hash.js";
 import { effectRefusal } from "./authorize-effect.js";
-import { createEffectLedger, type EffectError, type EffectLedger } from "./effect-ledger.js";
+import { runEffectAttempt, type TransactionalDb } from "./effect-transaction.js";
+import { formatIssues } from "./format-issues.js";
 import type { ToolRegistry } from "./registry.js";
-import { backoffDelay, classifyFailure, runWithTimeout, type ToolFailure } from "./tool-attempt.js";
-import type { RetryOptions, ToolCallRequest, ToolCallScope, ToolDefinition, ToolResult } from "./types.js";
+import { backoffDelay, classifyFailure, isPermanent, runWithTimeout, stoppedFailure, type ToolFailure } from "./tool-attempt.js";
+import type { Denial, EffectPolicy, RetryOptions, ToolCallRequest, ToolCallScope, ToolDefinition, ToolResult } from "./types.js";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_BACKOFF_MS = 50;
 
 export interface ToolExecutorOptions {
   registry: ToolRegistry;
-  /** Tenant data access handed to tools as `ctx.db`, and the effect ledger's database. */
-  db: Queryable;
-  /** Defaults to a ledger on `db`. */
-  ledger?: EffectLedger;
+  /**
+   * Tenant data access handed to read tools as `ctx.db`, and where effects run: each attempt of a write or
+   * irreversible call is one transaction on it (the effect ledger, policy's facts and the tool's writes).
+   */
+  db: TransactionalDb;
   /** Backoff between retries; injectable so tests do not wait. */
   sleep?: (ms: number) => Promise<void>;
   /** Clock for `latency_ms`, in milliseconds. */
@@ -27,9 +26,11 @@ export interface ToolExecutorOptions {
 
 export interface ToolExecutor {
   /**
-   * Runs one tool call: validate → permissions → authorization (effect tools) → effect ledger → execute with
-   * timeout and retries → validate output → record. Never throws for tool problems: every outcome is a
-   * `ToolResult`, and exactly one `tool.call` trace event is emitted.
+   * Runs one tool call: validate → permissions → authorization (effect tools) → execute with timeout and
+   * retries → validate output. Effect tools run each attempt in one transaction that locks the business key,
+   * claims the effect ledger entry, decides policy again with fresh facts and executes (see
+   * `runEffectAttempt`). Never throws for tool problems: every outcome is a `ToolResult`, and exactly one
+   * `tool.call` trace event is emitted.
    */
   execute(call: ToolCallRequest, scope: ToolCallScope): Promise<ToolResult>;
 }
@@ -51,15 +52,17 @@ function retryOptions(tool: ToolDefinition): RetryOptions {
   };
 }
 
-function formatIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length ? issue.path.join(".") : "(arguments)"}: ${issue.message}`).join("; ");
-}
-
-function failed(code: string, message: string, permanent: boolean, status: TraceStatus = "error", effectId?: string): Outcome {
+function failed(code: string, message: string, permanent: boolean, status: TraceStatus = "error", effectId?: string, denial?: Denial): Outcome {
   const result: ToolResult = { status: "error", error: { code, message }, permanent };
   if (effectId) result.effectId = effectId;
+  if (denial) result.denial = denial;
   return { result, status };
 }
+
+const succeeded = (output: unknown, replayed: boolean, effectId?: string): Outcome => ({
+  result: { status: "ok", output, replayed, ...(effectId ? { effectId } : {}) },
+  status: replayed ? "replayed" : "ok",
+});
 
 /**
  * Creates the tool executor used by the tools node and workflow steps.
@@ -70,10 +73,82 @@ function failed(code: string, message: string, permanent: boolean, status: Trace
  */
 export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
   const { registry, db } = options;
-  const ledger = options.ledger ?? createEffectLedger(db);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? (() => performance.now());
   const random = options.random ?? Math.random;
+
+  /** Waits before retry `retries`; false when there is none left or the run is stopping. */
+  async function backoff(tool: ToolDefinition, failure: ToolFailure, retries: number, scope: ToolCallScope): Promise<boolean> {
+    const retry = retryOptions(tool);
+    if (!failure.retryable || retries >= retry.retries || scope.signal?.aborted) return false;
+    await sleep(backoffDelay(retry.backoffMs, retries + 1, random));
+    return true;
+  }
+
+  async function runRead(tool: ToolDefinition, call: ToolCallRequest, input: unknown, scope: ToolCallScope, attributes: Record<string, unknown>): Promise<Outcome> {
+    const timeoutMs = tool.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // Nominal cost of a call that reached the tool (denied, invalid and replayed calls cost nothing).
+    if (tool.cost !== undefined) attributes.cost = tool.cost;
+    let failure: ToolFailure;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const context = { tenant: scope.tenant, actor: scope.actor, runId: scope.runId, toolCallId: call.id, db, attempt };
+        const raw = await runWithTimeout((signal) => tool.execute(input, { ...context, signal }), timeoutMs, scope.signal);
+        const output = tool.output.safeParse(raw);
+        if (output.success) return succeeded(output.data, false);
+        failure = { code: "TOOL_OUTPUT_INVALID", message: `${tool.name} returned invalid output: ${formatIssues(output.error)}`, retryable: false, recoverable: false };
+        break;
+      } catch (error) {
+        failure = scope.signal?.aborted ? stoppedFailure() : classifyFailure(error);
+        if (!(await backoff(tool, failure, attempt - 1, scope))) break;
+        attributes.retries = attempt;
+      }
+    }
+    // Exhausted retries escalate; an error the agent can fix goes back to the model.
+    return failed(failure.code, failure.message, isPermanent(failure));
+  }
+
+  async function runEffect(
+    tool: ToolDefinition,
+    call: ToolCallRequest,
+    input: unknown,
+    argsHash: string,
+    scope: ToolCallScope,
+    policy: EffectPolicy,
+    attributes: Record<string, unknown>,
+  ): Promise<Outcome> {
+    const timeoutMs = tool.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    for (let attempt = 1; ; attempt++) {
+      // A run told to stop starts no new effect; a previous attempt's failure is already recorded as retryable.
+      if (scope.signal?.aborted) {
+        const stopped = stoppedFailure();
+        return failed(stopped.code, stopped.message, true, "error", attributes.effect_id as string | undefined);
+      }
+      const outcome = await runEffectAttempt(db, { tool, call, input, argsHash, scope, policy, attempt, timeoutMs, attributes });
+      switch (outcome.kind) {
+        case "ok":
+          return succeeded(outcome.output, false, outcome.effectId);
+        case "replayed":
+          return succeeded(outcome.output, true, outcome.effectId);
+        case "replayed_failure": {
+          const { code, message, permanent, denial } = outcome.error;
+          return failed(code, message, permanent, denial ? "denied" : "error", outcome.effectId, denial);
+        }
+        case "denied":
+          return failed("POLICY_DENIED", outcome.message, true, "denied", outcome.effectId, outcome.denial);
+        case "refused":
+          return failed("TOOL_UNAUTHORIZED_EFFECT", outcome.message, true, "denied");
+        case "unavailable":
+          return failed("TOOL_FAILED", outcome.message, true, "error", attributes.effect_id as string | undefined);
+        case "failed":
+          if (await backoff(tool, outcome.failure, attempt - 1, scope)) {
+            attributes.retries = attempt;
+            continue;
+          }
+          return failed(outcome.failure.code, outcome.failure.message, isPermanent(outcome.failure), "error", outcome.effectId);
+      }
+    }
+  }
 
   async function run(call: ToolCallRequest, scope: ToolCallScope, attributes: Record<string, unknown>): Promise<Outcome> {
     let argsHash: string;
@@ -96,92 +171,12 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
       return failed("TOOL_PERMISSION_DENIED", `${scope.actor} lacks ${missing.join(", ")} required by ${tool.name}`, true, "denied");
     }
 
-    const effect = isEffectTool(tool);
-    let effectId: string | undefined;
-    if (effect) {
-      const refusal = effectRefusal(scope.authorization, argsHash);
-      if (refusal) return failed("TOOL_UNAUTHORIZED_EFFECT", `${tool.name} refused: ${refusal}`, true, "denied");
-      try {
-        const begun = await ledger.begin({ tenant: scope.tenant, runId: scope.runId, toolCallId: call.id, tool: tool.name, argsHash });
-        effectId = begun.effectId;
-        attributes.effect_id = effectId;
-        if (begun.state === "completed") {
-          return { result: { status: "ok", output: begun.result, effectId, replayed: true }, status: "replayed" };
-        }
-        if (begun.state === "failed" && !begun.error?.retryable) {
-          attributes.replayed = true;
-          const error = begun.error ?? { code: "TOOL_FAILED", message: "recorded as failed", permanent: true };
-          return failed(error.code, error.message, error.permanent, "error", effectId);
-        }
-        // "started": a crash mid-effect or a concurrent execution. Running again with the same idempotency key is
-        // safe because the provider dedupes on it; "failed" but retryable: a transient failure worth another go.
-        if (begun.state !== "new") await ledger.attempt(scope.tenant, effectId);
-      } catch (error) {
-        if (isWardenError(error, "TOOL_UNAUTHORIZED_EFFECT")) return failed(error.code, error.message, true, "denied");
-        return failed("TOOL_FAILED", `effect ledger unavailable: ${(error as Error).message}`, true);
-      }
-    }
-
-    const retry = retryOptions(tool);
-    const timeoutMs = tool.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    let retries = 0;
-    let failure: ToolFailure;
-    // Nominal cost of a call that reached the tool (denied, invalid and replayed calls cost nothing).
-    if (tool.cost !== undefined) attributes.cost = tool.cost;
-    for (let attempt = 1; ; attempt++) {
-      let raw: unknown;
-      try {
-        raw = await runWithTimeout(
-          (signal) =>
-            tool.execute(parsed.data, {
-              tenant: scope.tenant,
-              actor: scope.actor,
-              runId: scope.runId,
-              toolCallId: call.id,
-              ...(effectId ? { effectId } : {}),
-              signal,
-              db,
-              attempt,
-            }),
-          timeoutMs,
-        );
-      } catch (error) {
-        failure = classifyFailure(error);
-        if (failure.retryable && retries < retry.retries) {
-          retries++;
-          attributes.retries = retries;
-          await sleep(backoffDelay(retry.backoffMs, retries, random));
-          if (effectId) await ledger.attempt(scope.tenant, effectId).catch(() => {});
-          continue;
-        }
-        break;
-      }
-      const output = tool.output.safeParse(raw);
-      if (!output.success) {
-        failure = { code: "TOOL_OUTPUT_INVALID", message: `${tool.name} returned invalid output: ${formatIssues(output.error)}`, retryable: false, recoverable: false };
-        break;
-      }
-      if (effectId) {
-        try {
-          await ledger.complete(scope.tenant, effectId, output.data);
-        } catch (error) {
-          // The effect happened: report it. The row stays "started", so a re-run executes again with the same
-          // idempotency key and the provider returns the same effect.
-          attributes.ledger_error = (error as Error).message;
-        }
-      }
-      const result: ToolResult = { status: "ok", output: output.data, replayed: false };
-      if (effectId) result.effectId = effectId;
-      return { result, status: "ok" };
-    }
-
-    // Exhausted retries escalate; an error the agent can fix goes back to the model.
-    const permanent = failure.retryable || !failure.recoverable;
-    if (effectId) {
-      const recorded: EffectError = { code: failure.code, message: failure.message, retryable: failure.retryable, permanent };
-      await ledger.fail(scope.tenant, effectId, recorded).catch((error: Error) => (attributes.ledger_error = error.message));
-    }
-    return failed(failure.code, failure.message, permanent, "error", effectId);
+    if (!isEffectTool(tool)) return runRead(tool, call, parsed.data, scope, attributes);
+    const refusal = effectRefusal(scope.authorization, argsHash);
+    if (refusal) return failed("TOOL_UNAUTHORIZED_EFFECT", `${tool.name} refused: ${refusal}`, true, "denied");
+    // Fail closed: an effect is decided again at its moment, and without the run's policy it cannot be.
+    if (!scope.policy) return failed("TOOL_UNAUTHORIZED_EFFECT", `${tool.name} refused: no policy engine in scope to decide the call at the moment of its effect`, true, "denied");
+    return runEffect(tool, call, parsed.data, argsHash, scope, scope.policy, attributes);
   }
 
   return {

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Decision } from "../policy/types.js";
+import type { Decision, PolicyEngine } from "../policy/types.js";
 import type { Queryable } from "../store/db.js";
 import type { RunTrace } from "../trace/types.js";
 
@@ -19,9 +19,12 @@ export interface ToolContext {
   toolCallId: string;
   /** The effect ledger id: pass it downstream as the idempotency key. Set for write/irreversible tools. */
   effectId?: string;
-  /** Aborted on timeout. */
+  /** Aborted on timeout, and when the run must stop (cancel, shutdown, lost lease). */
   signal: AbortSignal;
-  /** Tenant data access; every query must filter by `tenant`. */
+  /**
+   * Tenant data access; every query must filter by `tenant`. For write/irreversible tools it is the effect's
+   * transaction: what the tool writes commits together with the ledger's record of it, or not at all.
+   */
   db: Queryable;
   /** 1 for the first attempt. */
   attempt: number;
@@ -42,6 +45,12 @@ export interface ToolSpec<I extends z.ZodType, O extends z.ZodType> {
   policyPoints?: Array<"retrieval" | "outbound_message" | "memory_write">;
   /** Facts policy needs to judge a call (read-only lookups, e.g. the order's total and age). */
   policyFacts?: (input: z.output<I>, ctx: { tenant: string; db: Queryable }) => Promise<Record<string, unknown>>;
+  /**
+   * The business key effects of this tool are serialised on (e.g. `order:A-1001`), within the tenant. Two calls
+   * with the same key never decide and execute at the same time, so a rule such as "one refund per order" holds
+   * under any interleaving. Undefined: no serialisation beyond the effect ledger's own row.
+   */
+  serializeBy?: (input: z.output<I>) => string | undefined;
   execute(input: z.output<I>, ctx: ToolContext): Promise<z.input<O>>;
 }
 
@@ -58,6 +67,21 @@ export interface ToolCallRequest {
   args: unknown;
 }
 
+/** Why policy refused a call: the deciding rule, its reason and the `id@version` of the policy document. */
+export interface Denial {
+  rule: string;
+  reason: string;
+  policy: string;
+}
+
+/** What the executor needs to decide a write/irreversible call again at the moment of its effect. */
+export interface EffectPolicy {
+  /** The run's release policy (the one that decided the call when it was proposed). */
+  engine: PolicyEngine;
+  /** The caller's roles, as the proposal was decided with. */
+  roles: string[];
+}
+
 export interface ToolCallScope {
   tenant: string;
   actor: string;
@@ -65,6 +89,10 @@ export interface ToolCallScope {
   permissions: string[];
   trace: RunTrace;
   authorization?: Authorization;
+  /** Required for write/irreversible tools (without it they are refused): policy decides again at the effect. */
+  policy?: EffectPolicy;
+  /** The run's stop signal: combined with each attempt's timeout and passed to the tool. */
+  signal?: AbortSignal;
   node?: string;
   /** Who proposed the call: the model (agent path) or a workflow step. */
   origin: "model" | "workflow";
@@ -78,4 +106,6 @@ export type ToolResult =
       /** false for bad input / denial (the agent may fix it); true for a failure after retries (escalate). */
       permanent: boolean;
       effectId?: string;
+      /** Set when policy, deciding again at the moment of the effect, refused the call (`POLICY_DENIED`). */
+      denial?: Denial;
     };

@@ -64,9 +64,16 @@ export const traceAttributeSchemas = {
     reason: z.string(),
     policy: z.string().describe("`id@version` of the policy document that decided."),
     proposed_by: z.enum(["model", "workflow", "runtime"]),
+    phase: z
+      .enum(["draft", "effect"])
+      .optional()
+      .describe(
+        "tool_call (and its extra points): `draft` when the call was proposed (the tool gate), `effect` when the executor decided it again right before the effect, after any approval.",
+      ),
     "gen_ai.tool.name": toolName.optional(),
     "gen_ai.tool.call.id": toolCallId.optional(),
     args_hash: argsHash.optional(),
+    effect_id: z.string().optional().describe("Effect ledger id of the call decided at `phase: effect`."),
   }),
   "approval.requested": z.looseObject({
     approval_id: z.string(),

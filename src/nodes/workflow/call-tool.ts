@@ -5,7 +5,8 @@ import { workflowCallId, type NodeKit } from "../node-kit.js";
 
 /**
  * A workflow step's tool call: through policy like any call (a deny is returned as a result, not thrown), then
- * through the executor. Calls with an effect pass the authorization their step earned (allow or approval).
+ * through the executor. Calls with an effect pass the authorization their step earned (allow or approval) and
+ * the release's policy, which the executor asks again at the moment of the effect.
  */
 export async function callWorkflowTool(
   kit: NodeKit,
@@ -40,9 +41,13 @@ export async function callWorkflowTool(
       permissions: kit.loaded.policy.permissionsFor(state.roles),
       trace: kit.trace,
       authorization: granted,
+      policy: { engine: kit.loaded.policy, roles: state.roles },
+      signal: kit.signal,
       node: step,
       origin: "workflow",
     },
   );
+  // A failure the run's stop caused is not this step's outcome: stop here, so a resumed run runs the step again.
+  if (result.status === "error" && kit.signal.aborted) kit.deps.runControl?.assertContinue(state.run_id);
   return { ...result, callId };
 }

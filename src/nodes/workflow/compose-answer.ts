@@ -15,21 +15,28 @@ function outcomeMemory(state: State, outcome: string): Update {
   return { memory_proposals: [{ proposal_id: "wf_refund_outcome", kind: "fact", content, proposed_by: "workflow" }] };
 }
 
-/** Step 7: the customer-facing answer for how the workflow ended: issued, denied by policy, or rejected. */
+/**
+ * Step 7: the customer-facing answer for how the workflow ended: issued, denied by policy (when the refund was
+ * drafted, or when it was to be issued after the approval), or rejected.
+ */
 export function createComposeAnswerNode(getDeps: DepsProvider) {
   return async function composeAnswer(state: State): Promise<Update> {
     const kit = await nodeKit(getDeps, state, "compose_answer");
     const request = state.refund_request!;
-    if (state.eligibility?.effect === "deny") {
+    const eligibility = state.eligibility;
+    if (eligibility?.effect === "deny") {
       kit.emit("workflow.step", { step: "compose_answer", status: "ok", detail: "policy denied the refund" });
-      return { answer: await polishAnswer(kit, state.draft ?? "", state), status: "denied", ...outcomeMemory(state, `denied by policy (${state.eligibility.reason})`) };
+      const denial = { rule: eligibility.rule, reason: eligibility.reason, policy: eligibility.policy };
+      return { answer: await polishAnswer(kit, state.draft ?? "", state), status: "denied", denial, ...outcomeMemory(state, `denied by policy (${eligibility.reason})`) };
     }
     const approval = Object.values(state.approvals).find((entry) => entry.tool_call_id === workflowCallId("issue_refund"));
     const issued = state.refund !== undefined;
+    // Denied at the effect: the draft written before the approval promised a review, so this answer replaces it.
+    const denied = !issued ? state.denial : undefined;
     const result = await callWorkflowTool(kit, state, "compose_answer", "draft_response", {
       order_id: request.order_id,
-      outcome: issued ? "refund_issued" : "refund_rejected",
-      reason: issued ? `Refund reference: ${String(state.refund?.refund_id)}.` : (approval?.comment ?? "The refund was not approved."),
+      outcome: issued ? "refund_issued" : denied ? "refund_denied" : "refund_rejected",
+      reason: issued ? `Refund reference: ${String(state.refund?.refund_id)}.` : (denied?.reason ?? approval?.comment ?? "The refund was not approved."),
       amount: request.amount,
     });
     if (result.status !== "ok") {
@@ -38,7 +45,7 @@ export function createComposeAnswerNode(getDeps: DepsProvider) {
     }
     kit.emit("workflow.step", { step: "compose_answer", status: "ok" });
     const answer = await polishAnswer(kit, (result.output as { draft: string }).draft, state);
-    const outcome = issued ? `issued (reference ${String(state.refund?.refund_id)})` : "not approved";
+    const outcome = issued ? `issued (reference ${String(state.refund?.refund_id)})` : denied ? `denied by policy when it was to be issued (${denied.reason})` : "not approved";
     return { answer, evidence: [result.callId], status: issued ? "completed" : "denied", ...outcomeMemory(state, outcome) };
   };
 }

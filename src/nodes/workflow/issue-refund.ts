@@ -6,7 +6,8 @@ import { callWorkflowTool } from "./call-tool.js";
 
 /**
  * Step 6: the refund itself, after the approval. The executor's ledger (keyed by run and call id) and the
- * provider's idempotency key make a re-run of this step, a crash or a concurrent resume issue it once.
+ * provider's idempotency key make a re-run of this step, a crash or a concurrent resume issue it once. Policy
+ * decides again at the effect: a refund it now denies is not issued, and `compose_answer` says why.
  */
 export function createIssueRefundNode(getDeps: DepsProvider) {
   return async function issueRefund(state: State): Promise<Update> {
@@ -26,6 +27,11 @@ export function createIssueRefundNode(getDeps: DepsProvider) {
     }
     const result = await callWorkflowTool(kit, state, "issue_refund", "issue_refund", state.refund_request!, authorization);
     const effects = result.effectId ? { [result.effectId]: { effect_id: result.effectId, tool: "issue_refund", status: result.status === "ok" ? "completed" : "failed" } } : {};
+    if (result.status !== "ok" && result.denial) {
+      // Approved, but the rule no longer holds (e.g. the order was refunded meanwhile): the answer explains it.
+      kit.emit("workflow.step", { step: "issue_refund", status: "skipped", detail: `denied at the effect (${result.denial.rule})` });
+      return { effects, denial: result.denial };
+    }
     if (result.status !== "ok") {
       kit.emit("workflow.step", { step: "issue_refund", status: "failed", detail: result.error.message });
       return { effects, escalation: `the refund could not be issued: ${result.error.message}` };

@@ -70,7 +70,9 @@ function headerKey(request: FastifyRequest): string | undefined {
  * - the same key and the same request (method, path, canonical body) replays the first response byte for byte
  *   (status, body, content type) with `Idempotent-Replayed: true`, running nothing;
  * - the same key with a different request is 422 IDEMPOTENCY_MISMATCH;
- * - the same key while the first request still runs is 409 IDEMPOTENCY_IN_FLIGHT.
+ * - the same key while the first request still runs is 409 IDEMPOTENCY_IN_FLIGHT, except on routes with
+ *   `idempotent: "resource"`, whose handler finds the resource the key made (a run) and answers its state;
+ * - a 202 (still in progress) is not recorded, so a retry learns the outcome.
  * A request that fails validation claims nothing. Responses under 500 are recorded in `onSend`; a 5xx, or a
  * request that never answered, releases the key so a retry runs again. Routes that hijack the reply (SSE)
  * record their own outcome through `request.idempotency`.
@@ -95,7 +97,7 @@ export const idempotencyPlugin = unencapsulated<IdempotencyOptions>("warden-idem
 
   // Hashed before validation: the raw body, so fields a schema would strip still make a request different.
   app.addHook("preValidation", async (request) => {
-    if (request.routeOptions.config.idempotent !== true) return;
+    if (!request.routeOptions.config.idempotent) return;
     const key = headerKey(request);
     if (key === undefined) return;
     stateOf.set(request, { key, requestHash: requestHashOf(request.method, request.url, request.body), settled: false });
@@ -119,6 +121,13 @@ export const idempotencyPlugin = unencapsulated<IdempotencyOptions>("warden-idem
         throw new WardenError("IDEMPOTENCY_MISMATCH", "This Idempotency-Key was used with a different request; use a new key for a new request.");
       }
       if (existing.status === "in_flight") {
+        // A route whose handler is idempotent by itself (the run with this key, the approver's own decision) answers
+        // the truth: the run as it is, or its outcome once it has one. The first request (or, after its process died,
+        // the first retry once the claim expires) records the response; this one records nothing.
+        if (request.routeOptions.config.idempotent === "resource") {
+          stateOf.delete(request);
+          return;
+        }
         throw new WardenError("IDEMPOTENCY_IN_FLIGHT", "A request with this Idempotency-Key is still running; retry when it has finished.");
       }
       stateOf.delete(request);
@@ -131,7 +140,8 @@ export const idempotencyPlugin = unencapsulated<IdempotencyOptions>("warden-idem
     const state = stateOf.get(request);
     if (!state || state.settled || !state.claim) return payload;
     const body = typeof payload === "string" ? payload : Buffer.isBuffer(payload) ? payload.toString("utf8") : undefined;
-    if (reply.statusCode >= 500 || body === undefined) {
+    // 202: the run is still in progress; a retry must learn its outcome, not replay "in progress".
+    if (reply.statusCode >= 500 || reply.statusCode === 202 || body === undefined) {
       await settle(request, state, "abandon");
     } else {
       const contentType = String(reply.getHeader("content-type") ?? "application/json; charset=utf-8");
@@ -149,7 +159,7 @@ export const idempotencyPlugin = unencapsulated<IdempotencyOptions>("warden-idem
   function handleFor(request: FastifyRequest, state: IdempotencyState): IdempotencyHandle {
     return {
       complete: (statusCode, body, contentType = "application/json; charset=utf-8") =>
-        statusCode >= 500 ? settle(request, state, "abandon") : settle(request, state, { statusCode, body, contentType }),
+        statusCode >= 500 || statusCode === 202 ? settle(request, state, "abandon") : settle(request, state, { statusCode, body, contentType }),
       abandon: () => settle(request, state, "abandon"),
     };
   }

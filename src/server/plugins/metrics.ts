@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
 import type { Runtime } from "../../runtime/create-runtime.js";
-import type { RunRecord } from "../../runtime/run-record.js";
+import type { RunRecord } from "../../runs/run-record.js";
 import type { TraceEvent } from "../../trace/types.js";
 import { unencapsulated } from "./unencapsulated.js";
 
@@ -99,7 +99,7 @@ export function instrumentRuntime(runtime: Runtime, metrics: WardenMetrics): Run
     start: (envelope, options) => timed(() => runtime.start(envelope, options)),
     decide: (input, options) => timed(() => runtime.decide(input, options)),
     recover: (tenant, runId, options) => timed(() => runtime.recover(tenant, runId, options)),
-    cancel: (tenant, runId) => timed(() => runtime.cancel(tenant, runId)),
+    cancel: (tenant, runId, options) => timed(() => runtime.cancel(tenant, runId, options)),
   };
 }
 

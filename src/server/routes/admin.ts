@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { WardenError } from "../../errors.js";
-import { createApiKey, keyIdOf, revokeApiKey, ROLES } from "../api-keys.js";
+import { createApiKey, keyIdOf, revokeApiKey, RoleListSchema, ROLES } from "../api-keys.js";
 import type { ApiKeyVerifier } from "../plugins/auth.js";
 import { AUTHENTICATED_ERRORS, errorResponses, IdentifierSchema } from "../schemas/common.js";
 import { requireRole, type RouteOptions } from "../types.js";
@@ -9,7 +9,7 @@ import { requireRole, type RouteOptions } from "../types.js";
 const CreateKeyBodySchema = z.strictObject({
   tenant: IdentifierSchema.optional().describe("Must be the admin's own tenant (the default)."),
   actor: IdentifierSchema.describe("Who the key acts as: recorded on runs and approvals."),
-  roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
+  roles: RoleListSchema.describe("Each of requester, approver, admin at most once."),
 });
 
 const CreatedKeySchema = z

@@ -1,35 +1,38 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { WardenError } from "../../errors.js";
-import type { Runtime } from "../../runtime/create-runtime.js";
 import type { RunEnvelope } from "../../runtime/envelope.js";
-import type { RunRecord } from "../../runtime/run-record.js";
+import type { RunRecord } from "../../runs/run-record.js";
+import { STABLE_STATUSES } from "../../store/runs.js";
+import { followRun, streamRun } from "../run-streams.js";
 import { AUTHENTICATED_ERRORS, errorResponses, RunParamsSchema } from "../schemas/common.js";
 import { CreateRunBodySchema, CreateRunHeadersSchema, RunRecordSchema } from "../schemas/run.js";
+import { RunListQuerySchema, RunPageSchema, WaitQuerySchema } from "../schemas/run-list.js";
 import { EventStreamHeadersSchema, TraceQuerySchema, TraceResponseSchema } from "../schemas/trace.js";
-import { openEventStream, streamErrorBody, wantsEventStream, type EventStream } from "../sse.js";
+import { openEventStream, wantsEventStream, type EventStream } from "../sse.js";
 import { principalOf, requireRole, type RouteOptions } from "../types.js";
 import { v1Base } from "./base-path.js";
-
-/** How often GET /v1/runs/:run_id/events looks for new events of a run that is still running. */
-const FOLLOW_POLL_MS = 250;
-/** A followed stream ends after this long even if the run still runs (a client reconnects with Last-Event-ID). */
-const FOLLOW_LIMIT_MS = 30 * 60_000;
 
 const SSE_NOTE =
   "With `Accept: text/event-stream` the answer is a Server-Sent Events stream: one event per trace event " +
   "(`id` = seq, `event` = kind, `data` = the TraceEvent as JSON), then an event `run` carrying the RunRecord.";
 
+/** 200 for a run that waits for a person or has finished, 202 for one still in progress (queued or running). */
+const statusOf = (record: RunRecord) => (STABLE_STATUSES.includes(record.status) ? 200 : 202);
+
+const runResponses = {
+  200: { description: "The run, which waits for an approval or has finished.", content: { "application/json": { schema: RunRecordSchema } } },
+  202: { description: "The run, still in progress (queued or running): follow it with GET /v1/runs/{run_id}/wait or /events.", content: { "application/json": { schema: RunRecordSchema } } },
+};
+
 /**
- * /v1/runs: start a run (JSON or SSE), read it, its trace and its event stream, cancel it. Tenant and actor
- * always come from the API key; another tenant's run id is a 404 (the runtime's RUN_NOT_FOUND). Any key of the
- * tenant may read its runs (an approver reviews the trace); starting needs requester.
+ * /v1/runs: start a run (sync, background or SSE), list, read, wait for, follow, cancel and recover runs. Tenant and
+ * actor always come from the API key; another tenant's run id is a 404 (RUN_NOT_FOUND). Any key of the tenant may
+ * read its runs (an approver reviews the trace); starting and cancelling need requester, recovering admin.
  */
 export const runsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { runtime }) => {
   const base = v1Base(app);
-  // Streams that follow a run can outlive any request; a shutdown ends them (clients resume with Last-Event-ID)
-  // instead of waiting for their runs. Streams of POST /v1/runs end with their run, like any in-flight request.
+  // Streams that follow a run can outlive any request; a shutdown ends them (clients resume with Last-Event-ID).
   const followers = new Set<EventStream>();
   app.addHook("preClose", async () => {
     for (const stream of followers) stream.end();
@@ -38,11 +41,13 @@ export const runsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { run
   app.post(
     `${base}/runs`,
     {
-      config: { idempotent: true },
+      config: { idempotent: "resource" },
       schema: {
         tags: ["runs"],
         summary: "Start a run",
-        description: `Runs until the run finishes or waits for an approval, then answers its RunRecord. ${SSE_NOTE} Role: requester.`,
+        description:
+          "Creates the run and its job together. `sync` (default) answers when the run finishes or waits for an approval (202 with the run in progress if that takes longer than the server waits); `background` answers 202 at once with status `queued`. " +
+          `${SSE_NOTE} An Idempotency-Key makes a retry return the same run (its outcome once it has one), never a second run. Role: requester.`,
         headers: CreateRunHeadersSchema,
         body: CreateRunBodySchema,
         response: {
@@ -50,13 +55,14 @@ export const runsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { run
             description: "The run when it finished or waits for an approval (or, as SSE, its events and then the run).",
             content: { "application/json": { schema: RunRecordSchema }, "text/event-stream": { schema: z.string().describe("Server-Sent Events") } },
           },
+          202: runResponses[202],
           ...errorResponses(...AUTHENTICATED_ERRORS, 403, 409, 413, 415, 422, 503),
         },
       },
     },
     async (request, reply) => {
       const principal = requireRole(request, "requester");
-      const { goal, release, thread_id, context, subject } = request.body;
+      const { goal, release, thread_id, context, subject, mode, multitask_strategy, webhook } = request.body;
       const envelope: RunEnvelope = {
         tenant: principal.tenant,
         actor: principal.actor,
@@ -68,8 +74,28 @@ export const runsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { run
         subject,
         idempotencyKey: request.headers["idempotency-key"],
       };
-      if (wantsEventStream(request)) return streamRun(runtime, envelope, request, reply);
-      return runtime.start(envelope);
+      const options = { mode, multitaskStrategy: multitask_strategy, webhook };
+      if (wantsEventStream(request) && mode !== "background") return streamRun(runtime, envelope, options, request, reply);
+      const record = await runtime.start(envelope, options);
+      return reply.code(statusOf(record)).send(record);
+    },
+  );
+
+  app.get(
+    `${base}/runs`,
+    {
+      schema: {
+        tags: ["runs"],
+        summary: "List runs",
+        description: "The tenant's runs, newest first, a page at a time (`next_cursor`). Any role.",
+        querystring: RunListQuerySchema,
+        response: { 200: RunPageSchema, ...errorResponses(...AUTHENTICATED_ERRORS) },
+      },
+    },
+    async (request) => {
+      const { tenant } = principalOf(request);
+      const { status, thread_id, limit, cursor } = request.query;
+      return runtime.listRuns(tenant, { status, threadId: thread_id, limit, cursor });
     },
   );
 
@@ -84,6 +110,25 @@ export const runsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { run
       },
     },
     async (request) => runtime.getRun(principalOf(request).tenant, request.params.run_id),
+  );
+
+  app.get(
+    `${base}/runs/:run_id/wait`,
+    {
+      schema: {
+        tags: ["runs"],
+        summary: "Wait for a run",
+        description: "Long-polls up to `timeout_s` seconds for the run to wait for an approval or finish: 200 then, 202 with the run as it is when the time is up.",
+        params: RunParamsSchema,
+        querystring: WaitQuerySchema,
+        response: { ...runResponses, ...errorResponses(...AUTHENTICATED_ERRORS, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { tenant } = principalOf(request);
+      const record = await runtime.wait(tenant, request.params.run_id, (request.query.timeout_s ?? 30) * 1000);
+      return reply.code(statusOf(record)).send(record);
+    },
   );
 
   app.get(
@@ -112,7 +157,7 @@ export const runsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { run
         tags: ["runs"],
         summary: "Stream a run's trace events (SSE)",
         description:
-          "Server-Sent Events: the stored events after `Last-Event-ID`, then, while the run is still running, new " +
+          "Server-Sent Events: the stored events after `Last-Event-ID`, then, while the run is queued or running, new " +
           "ones as they are stored; ends with an event `run` carrying the RunRecord once the run finished or waits.",
         params: RunParamsSchema,
         headers: EventStreamHeadersSchema,
@@ -143,73 +188,40 @@ export const runsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { run
     {
       schema: {
         tags: ["runs"],
-        summary: "Cancel a run that waits for approval",
-        description: "Its pending approvals are cancelled and nothing it proposed will run. Role: requester (the run's actor) or admin.",
+        summary: "Cancel a run",
+        description:
+          "A run waiting for approval or still queued is cancelled at once (its pending approvals too: nothing it proposed will run). A running run stops at its next step boundary (its tools get an aborted signal): 200 once it stopped, 202 if it has not yet when the server stops waiting. A finished run is 409 RUN_FINISHED. Role: requester (the run's actor) or admin.",
         params: RunParamsSchema,
-        response: { 200: RunRecordSchema, ...errorResponses(...AUTHENTICATED_ERRORS, 403, 404, 409) },
+        response: { ...runResponses, ...errorResponses(...AUTHENTICATED_ERRORS, 403, 404, 409) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const principal = requireRole(request, "requester");
       const run = await runtime.getRun(principal.tenant, request.params.run_id);
       if (run.actor !== principal.actor && !principal.roles.includes("admin")) {
         throw new WardenError("FORBIDDEN", "Only the actor who started the run, or an admin, can cancel it.");
       }
-      return runtime.cancel(principal.tenant, run.run_id);
+      const record = await runtime.cancel(principal.tenant, run.run_id, { by: principal.actor });
+      return reply.code(statusOf(record)).send(record);
+    },
+  );
+
+  app.post(
+    `${base}/runs/:run_id/recover`,
+    {
+      schema: {
+        tags: ["runs"],
+        summary: "Retry a failed run",
+        description:
+          "Puts a failed run back in progress with a fresh set of attempts: it continues from its last checkpoint, and steps that already caused an effect replay it from the effect ledger. 409 RUN_NOT_FAILED for a run that has not failed. Role: admin.",
+        params: RunParamsSchema,
+        response: { ...runResponses, ...errorResponses(...AUTHENTICATED_ERRORS, 403, 404, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      const principal = requireRole(request, "admin");
+      const record = await runtime.recover(principal.tenant, request.params.run_id);
+      return reply.code(statusOf(record)).send(record);
     },
   );
 };
-
-/**
- * POST /v1/runs as SSE. The stream opens with the run's first event, so an error before the run starts (a busy
- * thread, an unknown release) is still an ordinary JSON error with its status. A client that disconnects only
- * stops the writes: the run goes on and its outcome is recorded for an idempotent retry.
- */
-async function streamRun(runtime: Runtime, envelope: RunEnvelope, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  let stream: EventStream | undefined;
-  const open = () => (stream ??= openEventStream(reply));
-  let record: RunRecord;
-  try {
-    record = await runtime.start(envelope, { onEvent: (event) => open().send({ id: event.seq, event: event.kind, data: event }) });
-  } catch (error) {
-    if (!stream) throw error;
-    await request.idempotency?.abandon().catch((cause: unknown) => request.log.warn({ err: cause }, "idempotency abandon failed"));
-    stream.send({ event: "error", data: streamErrorBody(error) });
-    stream.end();
-    return reply;
-  }
-  // Recorded before the stream ends, so a retry right after the end replays the RunRecord instead of a 409.
-  await request.idempotency?.complete(200, JSON.stringify(record), "application/json").catch((cause: unknown) => request.log.warn({ err: cause }, "idempotency complete failed"));
-  const events = open();
-  events.send({ event: "run", data: record });
-  events.end();
-  return reply;
-}
-
-/** Writes a run's stored events after `afterSeq`, then polls for new ones until the run stops running. */
-async function followRun(runtime: Runtime, tenant: string, runId: string, afterSeq: number, stream: EventStream): Promise<void> {
-  let last = afterSeq;
-  const sendNew = async () => {
-    for (const event of await runtime.getTrace(tenant, runId, last)) {
-      stream.send({ id: event.seq, event: event.kind, data: event });
-      last = event.seq;
-    }
-  };
-  const deadline = Date.now() + FOLLOW_LIMIT_MS;
-  try {
-    while (!stream.closed) {
-      await sendNew();
-      const record = await runtime.getRun(tenant, runId);
-      if (record.status !== "running" || Date.now() > deadline) {
-        await sendNew(); // events stored between the trace read and the status read
-        stream.send({ event: "run", data: record });
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
-    }
-  } catch (error) {
-    stream.send({ event: "error", data: streamErrorBody(error) });
-  } finally {
-    stream.end();
-  }
-}

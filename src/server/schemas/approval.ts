@@ -1,11 +1,14 @@
 import { z } from "zod";
 import { humanText, RunIdSchema } from "./common.js";
+import { CursorSchema, LimitSchema } from "./run-list.js";
 
 export const ApprovalStatusSchema = z.enum(["pending", "approved", "rejected", "cancelled"]);
 
 export const ApprovalListQuerySchema = z.strictObject({
   status: ApprovalStatusSchema.default("pending").describe("Which approvals to list (default pending)."),
   run_id: RunIdSchema.optional().describe("Only this run's approvals."),
+  limit: LimitSchema,
+  cursor: CursorSchema.optional(),
 });
 
 /** One approval as an approver sees it. */
@@ -20,11 +23,15 @@ export const ApprovalSchema = z
     reason: z.string(),
     requested_by: z.string().describe("The actor who started the run (who may not approve it)."),
     status: ApprovalStatusSchema,
+    decided_by: z.string().nullable().describe("Who decided it (null while pending)."),
+    decided_at: z.string().nullable(),
     created_at: z.string(),
   })
   .meta({ id: "Approval" });
 
-export const ApprovalListSchema = z.object({ approvals: z.array(ApprovalSchema) }).meta({ id: "ApprovalList" });
+export const ApprovalListSchema = z
+  .object({ approvals: z.array(ApprovalSchema), next_cursor: z.string().nullable().describe("Cursor of the next page; null on the last one.") })
+  .meta({ id: "ApprovalList" });
 
 /** The body of POST /v1/approvals/:approval_id. */
 export const DecisionBodySchema = z

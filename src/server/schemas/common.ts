@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { findInvisibleCharacter, invisibleCharacterMessage } from "../../text/invisible-characters.js";
 
 /**
  * Shapes every route shares: the error body and the path ids. Ids are checked for their format here, so a
@@ -58,13 +59,21 @@ export function isUnstorableText(text: string): boolean {
   return text.includes("\u0000") || LONE_SURROGATE.test(text);
 }
 
-/** Human text (a goal, a comment): no control characters, no lone surrogates, not only whitespace. */
+/**
+ * Human text (a goal, a comment): no control characters, no invisible or bidirectional control characters
+ * (they make an approver read something other than what runs; see src/text/invisible-characters.ts), no lone
+ * surrogates, not only whitespace.
+ */
 export function humanText(max: number) {
   return z
     .string()
     .min(1)
     .max(max)
     .refine((text) => !CONTROL_CHARACTER.test(text), "must not contain control characters")
+    .superRefine((text, context) => {
+      const found = findInvisibleCharacter(text);
+      if (found) context.addIssue({ code: "custom", message: invisibleCharacterMessage(found) });
+    })
     .refine((text) => !LONE_SURROGATE.test(text), "must be well-formed Unicode (no lone surrogates)")
     .refine((text) => text.trim().length > 0, "must not be blank");
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { findInvisibleCharacter, invisibleCharacterMessage } from "../../text/invisible-characters.js";
 import { isUnstorableText } from "./common.js";
 
 /** Limits of a caller-supplied JSON object (the run context). */
@@ -23,6 +24,8 @@ function problemOf(value: Record<string, unknown>, limits: JsonObjectLimits): st
     const { value: current, depth } = pending.pop()!;
     if (typeof current === "string") {
       if (isUnstorableText(current)) return "strings must not contain NUL characters or lone surrogates";
+      const invisible = findInvisibleCharacter(current);
+      if (invisible) return `strings ${invisibleCharacterMessage(invisible)}`;
       continue;
     }
     if (current === null || typeof current !== "object") continue;
@@ -34,6 +37,8 @@ function problemOf(value: Record<string, unknown>, limits: JsonObjectLimits): st
     for (const [key, item] of Object.entries(current)) {
       if (FORBIDDEN_KEYS.has(key)) return `must not use the key "${key}"`;
       if (isUnstorableText(key)) return "keys must not contain NUL characters or lone surrogates";
+      const invisible = findInvisibleCharacter(key);
+      if (invisible) return `keys ${invisibleCharacterMessage(invisible)}`;
       pending.push({ value: item, depth: depth + 1 });
     }
   }
@@ -43,7 +48,8 @@ function problemOf(value: Record<string, unknown>, limits: JsonObjectLimits): st
 }
 
 /**
- * A JSON object within `limits`: no prototype keys, no strings Postgres cannot store, bounded depth and size.
+ * A JSON object within `limits`: no prototype keys, no strings Postgres cannot store or holding invisible or
+ * bidirectional control characters (the context reaches the model, and through it an approver), bounded depth and size.
  * A failure is an ordinary validation issue on the field, so the client gets 400 VALIDATION_FAILED with its path.
  */
 export function boundedJsonObject(limits: JsonObjectLimits) {

@@ -2,8 +2,17 @@ import { z } from "zod";
 import { humanText, IdentifierSchema, RunIdSchema } from "./common.js";
 import { boundedJsonObject } from "./json-object.js";
 
-/** Every status a run can have; a RunRecord returned by POST /v1/runs is never `running`. */
-export const RunStatusSchema = z.enum(["running", "completed", "waiting_approval", "denied", "escalated", "failed", "cancelled"]);
+/**
+ * Every status a run can have. `queued`: not started yet (waiting for a worker, or behind its thread's active run);
+ * `running`: executing (or between two attempts); `waiting_approval`: waits for a person; the rest are final.
+ */
+export const RunStatusSchema = z.enum(["queued", "running", "waiting_approval", "completed", "denied", "escalated", "failed", "cancelled", "interrupted", "rolled_back"]);
+
+export const MultitaskStrategySchema = z
+  .enum(["reject", "enqueue", "interrupt", "rollback"])
+  .describe(
+    "When the thread already has an active run: reject (409 THREAD_BUSY, the default), enqueue (run after it), interrupt (stop it at its next step boundary, keep its progress, then run), rollback (stop it and discard what it wrote to the thread, then run).",
+  );
 
 /** The body of POST /v1/runs. Tenant and actor come from the API key, never from here (unknown keys: 400). */
 export const CreateRunBodySchema = z
@@ -17,6 +26,16 @@ export const CreateRunBodySchema = z
     subject: IdentifierSchema.optional().describe(
       "Whom the run is about (e.g. a customer id). Its long-term memory is read at the start (retrieval policy) and the run may propose memories, stored only with the subject's recorded consent.",
     ),
+    mode: z
+      .enum(["sync", "background"])
+      .optional()
+      .describe("sync (default): answer when the run finishes or waits for an approval (202 if it takes longer than the server's wait); background: answer 202 at once with status queued."),
+    multitask_strategy: MultitaskStrategySchema.optional(),
+    webhook: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional()
+      .describe("POSTed the RunRecord (signed, Warden-Signature) when the run waits for approval, completes, is denied, escalates or fails. Default: your tenant's webhook."),
   })
   .meta({ id: "CreateRunRequest" });
 
@@ -51,7 +70,9 @@ export const RunRecordSchema = z
     route: z.string().nullable().describe("refund_workflow or support_agent once routed."),
     status: RunStatusSchema,
     answer: z.string().optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional().describe("Why a failed run failed."),
+    error: z.object({ code: z.string(), message: z.string() }).optional().describe("Why a failed run failed (while it is retried: why its last attempt failed)."),
+    denial: z.object({ rule: z.string(), reason: z.string(), policy: z.string().optional() }).optional().describe("Why policy denied the run."),
+    attempts: z.number().int().describe("Executions since the run was last stable; more than one after a crash or a failed attempt that was retried."),
     pending_approvals: z.array(PendingApprovalSchema),
     effects: z.array(z.object({ effect_id: z.string(), tool: z.string(), status: z.string() })).describe("Side effects recorded in the effect ledger."),
     created_at: z.string(),

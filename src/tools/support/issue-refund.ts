@@ -27,6 +27,11 @@ ins AS (
 )
 SELECT ins.refund_id, ins.order_id, ins.amount_cents, ins.idempotency_key, o.currency FROM ins CROSS JOIN o`;
 
+/** SQLSTATE of the `refunds` trigger's refusal (migration 007): the order's refunds would exceed its total. */
+export const REFUND_LIMIT_SQLSTATE = "WR001";
+
+const sqlState = (error: unknown): unknown => (typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined);
+
 /**
  * Issues a refund through the (simulated) payment provider. Irreversible: the executor runs it only with an
  * authorization bound to these exact arguments, and passes the effect ledger id as the provider's idempotency
@@ -52,6 +57,9 @@ export const issueRefund = defineTool({
     status: z.literal("issued"),
     idempotency_key: z.string(),
   }),
+  // One effect per order at a time: policy's "one refund per order" and "not above the total" are decided and
+  // the refund inserted under this lock, so two approved refunds of one order cannot both pass the check.
+  serializeBy: (input) => `order:${input.order_id}`,
   async policyFacts(input, { tenant, db }) {
     const order = await findOrder(db, tenant, input.order_id);
     if (!order) return { order: { exists: false } };
@@ -60,14 +68,23 @@ export const issueRefund = defineTool({
   async execute(input, ctx) {
     // Without the ledger id there is no idempotency key, and a retry could pay twice: refuse.
     if (!ctx.effectId) throw new ToolError("IDEMPOTENCY_KEY_MISSING", "issue_refund needs ctx.effectId as its idempotency key.");
-    const { rows } = await ctx.db.query<RefundRow>(REFUND_SQL, [
-      ctx.tenant,
-      input.order_id,
-      `rf_${randomUUID().replaceAll("-", "")}`,
-      toCents(input.amount),
-      ctx.effectId,
-      input.reason,
-    ]);
+    let rows: RefundRow[];
+    try {
+      ({ rows } = await ctx.db.query<RefundRow>(REFUND_SQL, [
+        ctx.tenant,
+        input.order_id,
+        `rf_${randomUUID().replaceAll("-", "")}`,
+        toCents(input.amount),
+        ctx.effectId,
+        input.reason,
+      ]));
+    } catch (error) {
+      // The second wall: the table refused what policy should have. Permanent: no retry or fix makes it fit.
+      if (sqlState(error) === REFUND_LIMIT_SQLSTATE) {
+        throw new ToolError("REFUND_EXCEEDS_ORDER_TOTAL", `A refund of ${input.amount.toFixed(2)} would take order ${input.order_id}'s refunds above its total.`, { cause: error });
+      }
+      throw error;
+    }
     const refund = rows[0];
     if (!refund) throw new ToolError("ORDER_NOT_FOUND", `No order ${input.order_id} was found.`, { recoverable: true });
     // Like a real provider: one key, one request. The ledger already binds a key to one args hash; this guards

@@ -1,0 +1,24 @@
+import type { Denial } from "../types.js";
+import { draftResponse } from "./draft-response.js";
+import { issueRefund } from "./issue-refund.js";
+
+/**
+ * The `draft_response` call that explains to the customer why a call policy denied at the moment of its effect
+ * was not carried out: a refund gets the refund-denied template (order, amount, the rule's reason), any other
+ * call a plain explanation.
+ */
+export function denialDraft(call: { name: string; args: unknown }, denial: Denial): { tool: string; args: Record<string, unknown> } {
+  const args = (call.args ?? {}) as Record<string, unknown>;
+  if (call.name === issueRefund.name) {
+    return {
+      tool: draftResponse.name,
+      args: {
+        ...(typeof args.order_id === "string" ? { order_id: args.order_id } : {}),
+        outcome: "refund_denied",
+        reason: denial.reason,
+        ...(typeof args.amount === "number" && args.amount >= 0 ? { amount: args.amount } : {}),
+      },
+    };
+  }
+  return { tool: draftResponse.name, args: { outcome: "info", reason: `We could not complete your request: ${denial.reason}` } };
+}
