@@ -7,6 +7,7 @@ import { runKeys } from "./keys.js";
 import { runMemory } from "./memory.js";
 import { runMigrate } from "./migrate.js";
 import { runRelease } from "./release.js";
+import { runRuns } from "./runs.js";
 import { runServe } from "./serve.js";
 
 const USAGE = `warden <command>
@@ -24,6 +25,8 @@ Commands:
                   rollback switches, acting within a second on every process (warden flags for details)
   memory sweep [--now ISO]
                   delete expired long-term memory entries (audited) and print {"deleted": N}
+  runs recover <run_id> --tenant T [--wait-s N] | runs show <run_id> --tenant T
+                  retry a failed run from its last checkpoint (completed effects replay from the ledger)
   checkpoints prune [--older-than-days N] [--mode keep_latest|delete_thread]
                   prune the checkpoints of finished threads (default WARDEN_CHECKPOINT_RETENTION_DAYS, 30)
 
@@ -68,6 +71,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "memory":
       await runMemory(rest);
+      return 0;
+    case "runs":
+      await runRuns(rest);
       return 0;
     case "checkpoints":
       await runCheckpoints(rest);

@@ -5,8 +5,10 @@ import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
  * A runtime for one CLI command, on DATABASE_URL or the PGlite data directory. On PGlite the directory must be
  * free: while the server runs, the same change goes through its admin API (`hint`).
  */
-export async function openCliRuntime(hint: string): Promise<Runtime> {
-  return createRuntime().catch((error: unknown) => {
+export async function openCliRuntime(hint: string, options: { worker?: boolean } = {}): Promise<Runtime> {
+  // A CLI command executes no runs unless asked: on a shared Postgres it would take jobs from the servers' queue
+  // only to hand them back when it exits.
+  return createRuntime({ worker: options.worker ?? false }).catch((error: unknown) => {
     if (!isWardenError(error, "STORE_LOCKED")) throw error;
     throw new WardenError("STORE_LOCKED", `${error.message} While the server runs, use ${hint}.`, { details: error.details });
   });

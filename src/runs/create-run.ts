@@ -4,7 +4,7 @@ import { checkpointThreadId } from "../store/checkpoint-thread.js";
 import type { Db, Transaction } from "../store/db.js";
 import { promoteNextQueued } from "../store/run-leases.js";
 import { rollbackCheckpoints } from "../store/rollback-checkpoints.js";
-import { activeRunOfThread, endUnownedRun, getRunByIdempotencyKey, insertRun, isUniqueViolation, requestStop, type NewRun, type RunRow } from "../store/runs.js";
+import { activeRunOfThread, endUnownedRun, getRunByIdempotencyKey, insertRun, isUniqueViolation, requestStop, type LeaseClaim, type NewRun, type RunRow } from "../store/runs.js";
 import type { RunEngine } from "./engine.js";
 
 /**
@@ -24,6 +24,8 @@ export interface CreatedRun {
   created: boolean;
   /** A run of this process that was asked to stop (interrupt/rollback): stop it at once, not at its next heartbeat. */
   stopLocal?: string;
+  /** The run, already leased to the caller (`claimFor`): execute it now; `backstop` is the job to cancel after. */
+  owned?: { run: RunRow; backstop: string | null };
 }
 
 /**
@@ -31,11 +33,17 @@ export interface CreatedRun {
  * applying the thread's multitask strategy. An idempotency key already used by the tenant returns that run, after
  * checking it was the same request (`input_hash`), else IDEMPOTENCY_MISMATCH.
  */
-export async function createRun(ctx: { db: Db; engine: RunEngine }, run: Omit<NewRun, "status">, strategy: MultitaskStrategy): Promise<CreatedRun> {
+export async function createRun(
+  ctx: { db: Db; engine: RunEngine },
+  run: Omit<NewRun, "status">,
+  strategy: MultitaskStrategy,
+  /** Lease the run to this process at once when it can start now (it then executes it itself, no queue hop). */
+  claimFor?: LeaseClaim,
+): Promise<CreatedRun> {
   for (let round = 0; round < 3; round++) {
     try {
-      const created = await ctx.db.transaction((tx) => createIn(tx, ctx.engine, run, strategy));
-      if (created.created) ctx.engine.wake();
+      const created = await ctx.db.transaction((tx) => createIn(tx, ctx.engine, run, strategy, claimFor));
+      if (created.created && !created.owned) ctx.engine.wake();
       return created;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -60,16 +68,22 @@ function sameRequest(existing: RunRow, run: Pick<NewRun, "input_hash">): Created
   return { run: { run_id: existing.run_id, thread_id: existing.thread_id }, created: false };
 }
 
-async function createIn(tx: Transaction, engine: RunEngine, run: Omit<NewRun, "status">, strategy: MultitaskStrategy): Promise<CreatedRun> {
+async function createIn(tx: Transaction, engine: RunEngine, run: Omit<NewRun, "status">, strategy: MultitaskStrategy, claimFor: LeaseClaim | undefined): Promise<CreatedRun> {
   const start = async (status: "running" | "queued"): Promise<CreatedRun> => {
-    if (!(await insertRun(tx, { ...run, status }))) {
+    const lease = status === "running" ? claimFor : undefined;
+    const inserted = await insertRun(tx, { ...run, status }, lease);
+    if (!inserted) {
       const existing = await getRunByIdempotencyKey(tx, run.tenant_id, run.idempotency_key!);
       if (!existing) throw new Error("idempotency conflict without a run");
       return sameRequest(existing, run);
     }
+    const job = { tenant: run.tenant_id, run_id: run.run_id, thread_id: run.thread_id, intent: "start" as const };
+    const created = { run: { run_id: run.run_id, thread_id: run.thread_id }, created: true };
+    // Leased to this process: the job only fires if the lease runs out (this process died before finishing it).
+    if (lease) return { ...created, owned: { run: inserted, backstop: await engine.sendBackstop(job, lease.ttlMs, tx) } };
     // A queued run gets its job when the run before it finishes (finishRun promotes it).
-    if (status === "running") await engine.sendRun({ tenant: run.tenant_id, run_id: run.run_id, thread_id: run.thread_id, intent: "start" }, { tx });
-    return { run: { run_id: run.run_id, thread_id: run.thread_id }, created: true };
+    if (status === "running") await engine.sendRun(job, { tx });
+    return created;
   };
   if (strategy === "reject") return start("running");
 

@@ -1,7 +1,7 @@
 import { WardenError } from "../errors.js";
 import { getApproval, type ApprovalRow } from "../store/approvals.js";
 import type { Db } from "../store/db.js";
-import { getRun, type RunRow } from "../store/runs.js";
+import { getRun, type LeaseClaim, type RunRow } from "../store/runs.js";
 import type { RunEngine } from "./engine.js";
 
 export interface ApprovalDecisionInput {
@@ -21,6 +21,8 @@ export interface AppliedDecision {
   run: RunRow;
   /** False: this approver had already made this same decision (a retry); nothing new was applied. */
   applied: boolean;
+  /** Set when the resume was leased to the caller (`claimFor`): execute it now, then cancel `backstop`. */
+  owned?: { run: RunRow; backstop: string | null };
 }
 
 const STATUS_OF = { approve: "approved", reject: "rejected" } as const;
@@ -32,9 +34,15 @@ const STATUS_OF = { approve: "approved", reject: "rejected" } as const;
  * one wins (the conditional UPDATE, invariant 8); the other gets APPROVAL_CONFLICT naming who decided. The same
  * approver sending the same decision again (a retry whose answer was lost) gets the run, not a conflict.
  */
-export async function applyApprovalDecision(ctx: { db: Db; engine: RunEngine }, input: ApprovalDecisionInput): Promise<AppliedDecision> {
+export async function applyApprovalDecision(
+  ctx: { db: Db; engine: RunEngine },
+  input: ApprovalDecisionInput,
+  /** Lease the resumed run to the caller (given the run's thread), or undefined to queue it. */
+  leaseFor?: (threadId: string) => LeaseClaim | undefined,
+): Promise<AppliedDecision> {
   const approval = await getApproval(ctx.db, input.tenant, input.approvalId);
   if (!approval) throw new WardenError("APPROVAL_NOT_FOUND", `Approval ${input.approvalId} was not found.`);
+  const claimFor = leaseFor?.(approval.thread_id);
   if (!input.roles.includes("approver")) {
     throw new WardenError("APPROVAL_FORBIDDEN", "Deciding approvals needs the approver role.");
   }
@@ -54,19 +62,26 @@ export async function applyApprovalDecision(ctx: { db: Db; engine: RunEngine }, 
       [input.tenant, input.approvalId, status, input.approver, input.comment ?? null],
     );
     if (won.rowCount !== 1) return undefined;
+    // Resumed unowned (any worker's job claims it), or leased to the caller, who executes it itself at once.
     const resumed = await tx.query<RunRow>(
-      `UPDATE runs SET status = 'running', lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+      `UPDATE runs SET status = 'running', updated_at = now(),
+              lease_owner = $3::text,
+              lease_token = CASE WHEN $3::text IS NULL THEN lease_token ELSE lease_token + 1 END,
+              attempts = CASE WHEN $3::text IS NULL THEN attempts ELSE attempts + 1 END,
+              lease_expires_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() + make_interval(secs => $4::double precision) END
        WHERE tenant_id = $1 AND run_id = $2 AND status = 'waiting_approval' RETURNING *`,
-      [input.tenant, approval.run_id],
+      [input.tenant, approval.run_id, claimFor?.owner ?? null, (claimFor?.ttlMs ?? 0) / 1000],
     );
     const run = resumed.rows[0];
     // The approval was pending but its run is not waiting (cancelled, interrupted): undo the decision.
     if (!run) throw new WardenError("RUN_NOT_WAITING", `Run ${approval.run_id} is not waiting for an approval.`);
-    await ctx.engine.sendRun({ tenant: run.tenant_id, run_id: run.run_id, thread_id: run.thread_id, intent: "resume" }, { tx });
+    const job = { tenant: run.tenant_id, run_id: run.run_id, thread_id: run.thread_id, intent: "resume" as const };
+    if (claimFor) return { approval: won.rows[0]!, run, owned: { run, backstop: await ctx.engine.sendBackstop(job, claimFor.ttlMs, tx) } };
+    await ctx.engine.sendRun(job, { tx });
     return { approval: won.rows[0]!, run };
   });
   if (decided) {
-    ctx.engine.wake();
+    if (!decided.owned) ctx.engine.wake();
     return { ...decided, applied: true };
   }
   const current = (await getApproval(ctx.db, input.tenant, input.approvalId)) ?? approval;

@@ -55,6 +55,14 @@ export interface RunEngine {
    * per run: a second send while one waits is a no-op. Call `wake()` after the commit.
    */
   sendRun(job: RunJob, options?: { tx?: Transaction; startAfterMs?: number }): Promise<void>;
+  /**
+   * A dead man's switch for a run this process executes itself: a job that becomes fetchable only once the run's
+   * lease could have run out (`afterMs`), so if this process dies the engine recovers the run; cancel it when done.
+   * Kept apart from the run's other jobs (its own singleton key), so it never blocks a retry or a handback.
+   */
+  sendBackstop(job: RunJob, afterMs: number, tx?: Transaction): Promise<string | null>;
+  /** Cancels a backstop that is no longer needed (the run reached its outcome here). */
+  cancelBackstop(jobId: string): Promise<void>;
   sendWebhook(job: WebhookJob, tx?: Transaction): Promise<void>;
   /** Fetch run jobs now (one was just committed by this process). */
   wake(): void;
@@ -140,6 +148,16 @@ export function createRunEngine(options: { db: Db; settings: EngineSettings; log
         ...(sendOptions.startAfterMs ? { startAfter: Math.max(1, Math.ceil(sendOptions.startAfterMs / 1000)) } : {}),
         ...(sendOptions.tx ? { db: bossDb(sendOptions.tx) } : {}),
       });
+    },
+    async sendBackstop(job, afterMs, tx) {
+      return boss.send(RUN_QUEUE, job, {
+        singletonKey: `${job.tenant}/${job.run_id}#backstop`,
+        startAfter: Math.max(1, Math.ceil(afterMs / 1000)),
+        ...(tx ? { db: bossDb(tx) } : {}),
+      });
+    },
+    async cancelBackstop(jobId) {
+      await boss.cancel(RUN_QUEUE, jobId);
     },
     async sendWebhook(job, tx) {
       await boss.send(WEBHOOK_QUEUE, job, { ...(tx ? { db: bossDb(tx) } : {}) });

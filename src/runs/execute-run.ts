@@ -21,7 +21,10 @@ export interface RunSettings {
 }
 
 export interface RunExecutor {
+  /** A job's execution: claims the lease first (nothing happens unless this process wins it). */
   execute(job: RunJob): Promise<void>;
+  /** A run this process leased when it created or resumed it; `backstop` is the recovery job to cancel after. */
+  executeOwned(run: RunRow, backstop: string | null): Promise<void>;
 }
 
 /**
@@ -97,7 +100,12 @@ export function createRunExecutor(ctx: {
     const checkpointThread = checkpointThreadId(job.tenant, job.thread_id);
     const claim = await claimRun(db, { tenant: job.tenant, runId: job.run_id, owner, ttlMs: settings.leaseTtlMs, checkpointThread });
     if (!("claimed" in claim)) return; // finished, executing elsewhere, or queued behind its thread's active run
-    const run = claim.claimed;
+    await runClaimed(claim.claimed);
+  }
+
+  /** Runs a claimed run to its outcome. False when nothing could be recorded (lost lease, database outage). */
+  async function runClaimed(run: RunRow): Promise<boolean> {
+    const checkpointThread = checkpointThreadId(run.tenant_id, run.thread_id);
     const fence: Fence = { tenant: run.tenant_id, runId: run.run_id, owner, token: Number(run.lease_token) };
     registry.begin(run.run_id, fence.token);
     try {
@@ -107,9 +115,12 @@ export function createRunExecutor(ctx: {
         deps.trace.forRun({ tenant: run.tenant_id, runId: run.run_id, release: run.release_id }).emit("run.failed", { error_code: "RUN_ATTEMPTS_EXHAUSTED", error_message: message });
         await deps.trace.release(run.run_id);
         await finalizeRun(ctx, run, fence, { status: "failed", error: { code: "RUN_ATTEMPTS_EXHAUSTED", message } });
-        return;
+        return true;
       }
-      if (run.stop_requested) return await stopped(run, fence, run.stop_requested);
+      if (run.stop_requested) {
+        await stopped(run, fence, run.stop_requested);
+        return true;
+      }
       const next = await resolveRunInput({ db, graph: ctx.graph }, run, checkpointThread, fence.token);
       let outcome: RunOutcome;
       if (next.kind === "waiting") {
@@ -132,21 +143,23 @@ export function createRunExecutor(ctx: {
       }
       // The trace is complete before the outcome is visible: whoever reads the finished run reads all its events.
       await deps.trace.release(run.run_id);
-      const stop = registry.stopReason(run.run_id);
-      if (stop === "lease_lost") return;
-      await finalizeRun(ctx, run, fence, outcome);
+      if (registry.stopReason(run.run_id) === "lease_lost") return false;
+      return await finalizeRun(ctx, run, fence, outcome);
     } catch (error) {
       const stop = isRunStopped(error) ? error.reason : isRunStopped((error as { cause?: unknown })?.cause) ? registry.stopReason(run.run_id) : undefined;
       if (stop) {
         await deps.trace.release(run.run_id).catch(() => {});
         await stopped(run, fence, stop);
-      } else if (isStoreUnavailable(error)) {
+        return stop !== "lease_lost";
+      }
+      if (isStoreUnavailable(error)) {
         // Nothing can be recorded now; the lease runs out and a worker recovers the run when the database is back.
         await deps.trace.release(run.run_id).catch(() => {});
         log.warn({ run_id: run.run_id, err: error }, "run interrupted by a database outage; it is recovered when the database is back");
-      } else {
-        await failed(run, fence, error);
+        return false;
       }
+      await failed(run, fence, error);
+      return true;
     } finally {
       registry.end(run.run_id);
       ctx.settled(run.run_id);
@@ -162,6 +175,18 @@ export function createRunExecutor(ctx: {
         log.warn({ run_id: job.run_id, err: error }, "run execution could not record its outcome");
         ctx.settled(job.run_id);
       }
+    },
+    async executeOwned(run, backstop) {
+      let recorded = false;
+      try {
+        recorded = await runClaimed(run);
+      } catch (error) {
+        log.warn({ run_id: run.run_id, err: error }, "run execution could not record its outcome");
+        ctx.settled(run.run_id);
+      }
+      // The outcome is recorded (or handed back with a job of its own): the dead man's switch is not needed.
+      // Otherwise it stays: it is what recovers the run once the lease runs out.
+      if (backstop && recorded) await ctx.engine.cancelBackstop(backstop).catch((error: unknown) => log.warn({ err: error }, "backstop job could not be cancelled"));
     },
   };
 }

@@ -2,7 +2,7 @@ import { WardenError } from "../errors.js";
 import { cancelPendingApprovals } from "../store/approvals.js";
 import type { Db } from "../store/db.js";
 import { promoteNextQueued } from "../store/run-leases.js";
-import { endUnownedRun, FINAL_STATUSES, getRun, isUniqueViolation, reopenFailedRun, requestStop } from "../store/runs.js";
+import { endUnownedRun, FINAL_STATUSES, getRun, isUniqueViolation, reopenFailedRun, requestStop, type LeaseClaim, type RunRow } from "../store/runs.js";
 import type { RunEngine } from "./engine.js";
 
 /**
@@ -32,19 +32,32 @@ export async function cancelRun(ctx: { db: Db; engine: RunEngine }, tenant: stri
   return { requested };
 }
 
-/** Puts a failed run back in progress with a fresh set of attempts (an operator's `recover`). */
-export async function recoverRun(ctx: { db: Db; engine: RunEngine }, tenant: string, runId: string): Promise<void> {
+/**
+ * Puts a failed run back in progress with a fresh set of attempts (an operator's `recover`): unowned with a job, or
+ * leased to the caller (`claimFor`), who executes it at once.
+ */
+export async function recoverRun(
+  ctx: { db: Db; engine: RunEngine },
+  tenant: string,
+  runId: string,
+  claimFor?: LeaseClaim,
+): Promise<{ owned?: { run: RunRow; backstop: string | null } }> {
   const run = await getRun(ctx.db, tenant, runId);
   if (!run) throw new WardenError("RUN_NOT_FOUND", `Run ${runId} was not found.`);
   if (run.status !== "failed") throw new WardenError("RUN_NOT_FAILED", `Run ${runId} is ${run.status}, not failed.`);
+  let owned: { run: RunRow; backstop: string | null } | undefined;
   try {
     await ctx.db.transaction(async (tx) => {
-      if (!(await reopenFailedRun(tx, tenant, runId))) throw new WardenError("RUN_NOT_FAILED", `Run ${runId} is no longer failed.`);
-      await ctx.engine.sendRun({ tenant, run_id: runId, thread_id: run.thread_id, intent: "recover" }, { tx });
+      const reopened = await reopenFailedRun(tx, tenant, runId, claimFor);
+      if (!reopened) throw new WardenError("RUN_NOT_FAILED", `Run ${runId} is no longer failed.`);
+      const job = { tenant, run_id: runId, thread_id: run.thread_id, intent: "recover" as const };
+      if (claimFor) owned = { run: reopened, backstop: await ctx.engine.sendBackstop(job, claimFor.ttlMs, tx) };
+      else await ctx.engine.sendRun(job, { tx });
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new WardenError("THREAD_BUSY", `Thread ${run.thread_id} has another active run; recover this one when it has finished.`);
     throw error;
   }
-  ctx.engine.wake();
+  if (!owned) ctx.engine.wake();
+  return owned ? { owned } : {};
 }

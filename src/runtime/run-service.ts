@@ -21,7 +21,7 @@ import { getApproval, listApprovals } from "../store/approvals.js";
 import { checkpointThreadId } from "../store/checkpoint-thread.js";
 import type { Store } from "../store/open-store.js";
 import { releaseAllLeases } from "../store/run-leases.js";
-import { getRun } from "../store/runs.js";
+import { getRun, type RunRow } from "../store/runs.js";
 import { ensureWebhookSecret, getWebhookEndpoint, setWebhookEndpoint } from "../store/webhook-endpoints.js";
 import { canonicalJson } from "../tools/args-hash.js";
 import type { RunEngineSettings, RunOptions, StartOptions } from "./create-runtime.js";
@@ -99,7 +99,25 @@ export function createRunService(ctx: {
   });
 
   const inFlight = new Set<Promise<unknown>>();
+  const localExecutions = new Set<Promise<void>>();
   let isClosing = false;
+  let isWorker = false;
+
+  /**
+   * Lease a run to this process when it has a free slot: the process that creates (or resumes) a run executes it
+   * itself, with no hop through the queue and no other worker racing for it; its backstop job recovers it if this
+   * process dies. Without a free slot (or when this process executes nothing) the run goes to the queue.
+   */
+  function claimLocal(tenant: string, threadId: string) {
+    if (!isWorker || isClosing || registry.runIds().length + localExecutions.size >= settings.concurrency) return undefined;
+    return { owner: ctx.owner, ttlMs: leaseTtlMs, checkpointThread: checkpointThreadId(tenant, threadId) };
+  }
+
+  function executeLocally(owned: { run: RunRow; backstop: string | null } | undefined): void {
+    if (!owned) return;
+    const execution = executor.executeOwned(owned.run, owned.backstop).finally(() => localExecutions.delete(execution));
+    localExecutions.add(execution);
+  }
 
   const wait = (tenant: string, runId: string, timeoutMs: number) => waitForRun({ db, settled }, tenant, runId, { timeoutMs, signal: closing.signal });
 
@@ -128,6 +146,7 @@ export function createRunService(ctx: {
         webhook: (job, attempt) => deliverRunWebhook({ db, policy: webhookPolicy, log, timeoutMs: settings.webhookTimeoutMs }, job, attempt),
         cronTick: async () => void (await schedules.tick()),
       }, worker);
+      isWorker = worker;
       if (!worker) return;
       // The embedded database admits one process: a lease left in it belongs to a process that is gone.
       if (db.kind === "pglite") {
@@ -187,7 +206,11 @@ export function createRunService(ctx: {
             webhook,
           },
           strategy,
+          // A background run goes through the queue (it answers `queued`; any worker takes it); a synchronous one
+          // is executed here when this process has room, since its caller waits here for it.
+          mode === "sync" ? claimLocal(envelope.tenant, threadId) : undefined,
         );
+        executeLocally(created.owned);
         if (created.stopLocal) registry.requestStop(created.stopLocal, strategy === "rollback" ? "rollback" : "interrupt");
         if (mode === "background") return loadRunRecord(db, envelope.tenant, created.run.run_id);
         return wait(envelope.tenant, created.run.run_id, options.waitMs ?? settings.waitMs);
@@ -197,7 +220,8 @@ export function createRunService(ctx: {
     async decide(input: ApprovalDecisionInput, options?: RunOptions & { waitMs?: number }): Promise<RunRecord> {
       const runId = options?.onEvent ? (await getApproval(db, input.tenant, input.approvalId))?.run_id : undefined;
       return withEvents(runId, options, async () => {
-        const { run } = await applyApprovalDecision({ db, engine }, input);
+        const { run, owned } = await applyApprovalDecision({ db, engine }, input, (threadId) => claimLocal(input.tenant, threadId));
+        executeLocally(owned);
         return wait(input.tenant, run.run_id, options?.waitMs ?? settings.waitMs);
       });
     },
@@ -213,7 +237,9 @@ export function createRunService(ctx: {
 
     async recover(tenant: string, runId: string, options?: RunOptions & { waitMs?: number }): Promise<RunRecord> {
       return withEvents(runId, options, async () => {
-        await recoverRun({ db, engine }, tenant, runId);
+        const run = await getRun(db, tenant, runId);
+        const { owned } = await recoverRun({ db, engine }, tenant, runId, run ? claimLocal(tenant, run.thread_id) : undefined);
+        executeLocally(owned);
         return wait(tenant, runId, options?.waitMs ?? settings.waitMs);
       });
     },
@@ -262,6 +288,9 @@ export function createRunService(ctx: {
       for (const runId of registry.runIds()) registry.requestStop(runId, "handback");
       // Requests waiting for a run answer with it as it is now (the client follows it with GET /v1/runs/:id/wait).
       closing.abort();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...localExecutions]), new Promise((resolve) => (timer = setTimeout(resolve, drainTimeoutMs)))]);
+      clearTimeout(timer);
       await engine.stop(drainTimeoutMs);
       heartbeat.stop();
       if (inFlight.size > 0) {

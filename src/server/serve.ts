@@ -1,5 +1,6 @@
 import { loadConfig } from "../runtime/config.js";
-import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../runtime/create-runtime.js";
+import type { RunLogger } from "../runs/run-logger.js";
 import { openStore } from "../store/open-store.js";
 import { pruneCheckpoints, retentionCutoff } from "../store/prune-checkpoints.js";
 import { bootstrapAdminKey, type CreatedApiKey } from "./api-keys.js";
@@ -16,6 +17,8 @@ export interface ServeOptions {
   bodyTimeoutMs?: number;
   /** Default: info-level JSON logs on stdout. */
   logger?: AppOptions["logger"];
+  /** Runtime options beyond the environment (tests: tools, a model, short leases). */
+  runtime?: Pick<RuntimeOptions, "tools" | "model" | "runs" | "drainTimeoutMs">;
   /** Receives the bootstrap admin key when this start created it (an empty api_keys table). */
   onAdminKey?: (key: CreatedApiKey) => void;
   /** How long close() lets in-flight requests (and open streams) finish before cutting them. Default 30 s. */
@@ -62,7 +65,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   let app: WardenApp | undefined;
   try {
     const metrics = createMetrics({ processMetrics: true });
-    runtime = await createRuntime({ store, env, onTraceEvent: metrics.onTraceEvent });
+    // Durable execution logs through the server's logger once it exists (recoveries, retries, engine errors).
+    const log: RunLogger = {
+      info: (fields, message) => app?.log.info(fields, message),
+      warn: (fields, message) => app?.log.warn(fields, message),
+      error: (fields, message) => app?.log.error(fields, message),
+    };
+    runtime = await createRuntime({ ...options.runtime, store, env, onTraceEvent: metrics.onTraceEvent, log });
     // Announced before listening: if listen fails, the key is not lost (a later start no longer creates one).
     const adminKey = await bootstrapAdminKey(store.db);
     if (adminKey) options.onAdminKey?.(adminKey);
@@ -163,6 +172,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         // close() drops the keep-alive sockets idle at that moment; a socket whose request finishes later
         // would otherwise stay open until its keep-alive timeout (72 s) and hold the shutdown.
         const idle = setInterval(() => started.app.server.closeIdleConnections(), 100);
+        // The runtime starts closing with the server: runs executing here are handed back at their next step
+        // boundary (another worker resumes them), and requests waiting for a run answer at once with the run as it
+        // is (202), so no request holds the shutdown for the length of a run.
+        const runtimeClosed = started.runtime.close();
         try {
           await started.app.close();
         } finally {
@@ -170,7 +183,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
           clearInterval(idle);
           await memorySweeping;
           await pruning;
-          await started.runtime.close();
+          await runtimeClosed;
           await store.close();
         }
       })();

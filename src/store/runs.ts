@@ -79,15 +79,29 @@ export interface NewRun {
   webhook?: string | undefined;
 }
 
+/** A process that executes the run right away claims its lease in the statement that creates it. */
+export interface LeaseClaim {
+  owner: string;
+  ttlMs: number;
+  /** The checkpointer's thread id: the thread's latest root checkpoint is recorded as the rollback base. */
+  checkpointThread: string;
+}
+
 /**
- * Inserts a run that no process executes yet (attempts 0, no lease). Returns false when the idempotency key already
- * names a run of the tenant. Throws the unique violation of `runs_one_active_per_thread` for a busy thread.
+ * Inserts a run: unowned (attempts 0, no lease; a job's worker claims it), or, with `lease`, already claimed by the
+ * process that will execute it (attempts 1, lease token 1). Returns the row, or undefined when the idempotency key
+ * already names a run of the tenant. Throws the unique violation of `runs_one_active_per_thread` for a busy thread.
  */
-export async function insertRun(db: Queryable, run: NewRun): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `INSERT INTO runs (tenant_id, run_id, thread_id, actor, release_id, status, idempotency_key, input, input_hash, mode, max_attempts, webhook)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12)
-     ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
+export async function insertRun(db: Queryable, run: NewRun, lease?: LeaseClaim): Promise<RunRow | undefined> {
+  const { rows } = await db.query<RunRow>(
+    `INSERT INTO runs (tenant_id, run_id, thread_id, actor, release_id, status, idempotency_key, input, input_hash, mode, max_attempts, webhook,
+                       lease_owner, lease_token, attempts, lease_expires_at, base_checkpoint_id)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12,
+            $13::text, CASE WHEN $13::text IS NULL THEN 0 ELSE 1 END, CASE WHEN $13::text IS NULL THEN 0 ELSE 1 END,
+            CASE WHEN $13::text IS NULL THEN NULL ELSE now() + make_interval(secs => $14::double precision) END,
+            CASE WHEN $13::text IS NULL THEN NULL ELSE (SELECT max(c.checkpoint_id) FROM checkpoints c WHERE c.thread_id = $15 AND c.checkpoint_ns = '') END
+     ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+     RETURNING *`,
     [
       run.tenant_id,
       run.run_id,
@@ -101,9 +115,12 @@ export async function insertRun(db: Queryable, run: NewRun): Promise<boolean> {
       run.mode,
       run.max_attempts,
       run.webhook ?? null,
+      lease?.owner ?? null,
+      (lease?.ttlMs ?? 0) / 1000,
+      lease?.checkpointThread ?? null,
     ],
   );
-  return rowCount === 1;
+  return rows[0];
 }
 
 export async function getRun(db: Queryable, tenant: string, runId: string): Promise<RunRow | undefined> {
@@ -155,11 +172,16 @@ export async function endUnownedRun(
 }
 
 /** Puts a failed run back in progress (a person asked for it to be retried): a fresh set of attempts. */
-export async function reopenFailedRun(db: Queryable, tenant: string, runId: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE runs SET status = 'running', attempts = 0, error = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-     WHERE tenant_id = $1 AND run_id = $2 AND status = 'failed'`,
-    [tenant, runId],
+export async function reopenFailedRun(db: Queryable, tenant: string, runId: string, lease?: LeaseClaim): Promise<RunRow | undefined> {
+  const { rows } = await db.query<RunRow>(
+    `UPDATE runs SET status = 'running', error = NULL, updated_at = now(),
+            lease_owner = $3::text,
+            lease_token = CASE WHEN $3::text IS NULL THEN lease_token ELSE lease_token + 1 END,
+            attempts = CASE WHEN $3::text IS NULL THEN 0 ELSE 1 END,
+            lease_expires_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() + make_interval(secs => $4::double precision) END
+     WHERE tenant_id = $1 AND run_id = $2 AND status = 'failed'
+     RETURNING *`,
+    [tenant, runId, lease?.owner ?? null, (lease?.ttlMs ?? 0) / 1000],
   );
-  return rowCount === 1;
+  return rows[0];
 }

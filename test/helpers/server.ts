@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { createRuntime, type Runtime } from "../../src/runtime/create-runtime.js";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/runtime/create-runtime.js";
 import { createApiKey, type Role } from "../../src/server/api-keys.js";
 import { createApp, type AppOptions, type WardenApp } from "../../src/server/create-app.js";
 import { createMetrics, type WardenMetrics } from "../../src/server/plugins/metrics.js";
@@ -34,6 +34,8 @@ export interface TestServer {
 
 export interface TestServerOptions extends Omit<AppOptions, "runtime" | "metrics"> {
   model?: BaseChatModel;
+  /** More runtime options (env, run settings, tools). */
+  runtime?: Omit<RuntimeOptions, "store" | "model" | "onTraceEvent">;
 }
 
 /**
@@ -45,9 +47,9 @@ export interface TestServerOptions extends Omit<AppOptions, "runtime" | "metrics
  * const response = await server.app.inject({ method: "POST", url: "/v1/runs", headers: server.keys.requester.headers, payload: { goal: "..." } });
  */
 export async function startTestServer(store: Store, options: TestServerOptions = {}): Promise<TestServer> {
-  const { model, ...appOptions } = options;
+  const { model, runtime: runtimeOptions, ...appOptions } = options;
   const metrics = createMetrics();
-  const runtime = await createRuntime({ store, env: {}, ...(model ? { model } : {}), onTraceEvent: metrics.onTraceEvent });
+  const runtime = await createRuntime({ env: {}, ...runtimeOptions, store, ...(model ? { model } : {}), onTraceEvent: metrics.onTraceEvent });
   const app = createApp({ rateLimit: { max: 10_000, timeWindow: 60_000 }, ...appOptions, runtime, metrics });
   await app.ready();
 
