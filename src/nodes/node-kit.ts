@@ -26,6 +26,9 @@ export async function nodeKit(getDeps: DepsProvider, state: State, node: string)
   deps.runControl?.assertContinue(state.run_id);
   const [loaded, flags] = await Promise.all([deps.release(state.release), deps.flags.forTenant(state.tenant)]);
   const trace = deps.trace.forRun({ tenant: state.tenant, runId: state.run_id, release: state.release });
+  // The previous step's events are stored as this one starts (in the background, in order): a crash loses at most
+  // the events of the step it cut off, which runs again on recovery and emits them again.
+  void trace.flush().catch(() => {});
   const emit = (kind: TraceKind, attributes: Record<string, unknown>) => trace.emit(kind, attributes, node);
   return {
     deps,

@@ -4,7 +4,13 @@ import { bossDb, jobsSchemaOf } from "./boss-db.js";
 import { createJobPump, type JobPump } from "./job-pump.js";
 import type { RunLogger } from "./run-logger.js";
 
-/** Executions of runs: starts, resumes after a decision, recoveries. One job at a time per run (stately queue). */
+/**
+ * Executions of runs: starts, resumes after a decision, recoveries. At most one job per run waits (policy `short`:
+ * one `created` job per singleton key). Not `stately`, which also allows one `active` job per key: the job of a
+ * worker that was SIGKILLed stays `active` until it expires (an hour), so the run's recovery job could never be
+ * fetched, and pg-boss's fetch, which then fails on the unique index and returns nothing, stalled the whole queue
+ * behind it. The run's lease, not the job, decides who executes a run.
+ */
 export const RUN_QUEUE = "warden-runs";
 /** One job per webhook event; pg-boss retries it with exponential backoff. */
 export const WEBHOOK_QUEUE = "warden-webhooks";
@@ -73,6 +79,21 @@ export interface RunEngine {
 }
 
 /**
+ * pg-boss installs its schema and creates its queues unguarded against another process doing the same: processes
+ * starting together on a fresh database fail (a duplicate `warden_jobs` schema, a deadlock between two queue
+ * creations). On Postgres the install therefore runs under an advisory lock, held by a transaction on a connection
+ * of its own while pg-boss works on others, so processes install one after the other and the later ones find
+ * everything there. The embedded database has one process and one connection: nothing to serialise.
+ */
+async function oneInstallAtATime(db: Db, install: () => Promise<void>): Promise<void> {
+  if (db.kind !== "postgres") return install();
+  await db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':warden:job-engine-install', 0))");
+    await install();
+  });
+}
+
+/**
  * Warden's durable execution runs on pg-boss (10.4, the last line for Node 20): a Postgres job queue with
  * `SKIP LOCKED` fetching, retries with backoff, expiry, retention and cron. It keeps its tables in its own schema
  * (`<schema>_jobs`) and its SQL goes through Warden's connection (src/runs/boss-db.ts), so it runs on PGlite too.
@@ -101,18 +122,23 @@ export function createRunEngine(options: { db: Db; settings: EngineSettings; log
   return {
     boss,
     async start(handlers, consume = true) {
-      await boss.start();
-      started = true;
-      await boss.createQueue(RUN_QUEUE, { name: RUN_QUEUE, policy: "stately", retryLimit: 0, expireInSeconds: 3600, retentionMinutes: 60 * 24 });
-      await boss.createQueue(WEBHOOK_QUEUE, {
-        name: WEBHOOK_QUEUE,
-        policy: "standard",
-        retryLimit: Math.max(0, settings.webhookAttempts - 1),
-        retryDelay: 2,
-        retryBackoff: true,
-        expireInSeconds: 120,
+      await oneInstallAtATime(db, async () => {
+        await boss.start();
+        started = true;
+        const runQueue = { name: RUN_QUEUE, policy: "short", retryLimit: 0, expireInSeconds: 3600, retentionMinutes: 60 * 24 } as const;
+        await boss.createQueue(RUN_QUEUE, runQueue);
+        // A queue created as `stately` (before the policy changed) takes the new policy for the jobs sent from now on.
+        if ((await boss.getQueue(RUN_QUEUE))?.policy !== runQueue.policy) await boss.updateQueue(RUN_QUEUE, runQueue);
+        await boss.createQueue(WEBHOOK_QUEUE, {
+          name: WEBHOOK_QUEUE,
+          policy: "standard",
+          retryLimit: Math.max(0, settings.webhookAttempts - 1),
+          retryDelay: 2,
+          retryBackoff: true,
+          expireInSeconds: 120,
+        });
+        await boss.createQueue(CRON_QUEUE, { name: CRON_QUEUE, policy: "short", retryLimit: 1, expireInSeconds: 300 });
       });
-      await boss.createQueue(CRON_QUEUE, { name: CRON_QUEUE, policy: "short", retryLimit: 1, expireInSeconds: 300 });
       if (!consume) return;
       if (settings.timekeeping) await boss.schedule(CRON_QUEUE, "* * * * *", {}, { tz: "UTC" });
       runPump = createJobPump<RunJob>({

@@ -20,8 +20,9 @@ export type RunInput =
  *   claim), start from it again;
  * - the thread waits at an interrupt: resume with the decision recorded in the approvals table (the decision and
  *   this job were committed together), or keep waiting while the approval is still pending;
- * - nothing left to run: the graph finished;
- * - otherwise continue from the last checkpoint (LangGraph re-runs the step that was cut off).
+ * - no task left: the graph finished;
+ * - otherwise continue from the last checkpoint (LangGraph applies the writes saved for it and re-runs the step
+ *   that was cut off).
  */
 export async function resolveRunInput(ctx: { db: Queryable; graph: ExecutableGraph }, run: RunRow, checkpointThread: string, leaseToken: number): Promise<RunInput> {
   if (leaseToken === 1) return { kind: "graph", input: run.input };
@@ -44,6 +45,9 @@ export async function resolveRunInput(ctx: { db: Queryable; graph: ExecutableGra
     };
     return { kind: "graph", input: new Command({ resume }) };
   }
-  if (snapshot.next.length === 0) return { kind: "finished", values };
+  // Finished only when no task is left. `next` is not the test: it leaves out tasks whose writes were saved, and a
+  // crash between a step's writes and the next checkpoint (async durability saves them first) leaves exactly that.
+  // Continuing applies those writes and goes on from there.
+  if (snapshot.tasks.length === 0) return { kind: "finished", values };
   return { kind: "graph", input: null };
 }

@@ -118,6 +118,9 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
     attributes: Record<string, unknown>,
   ): Promise<Outcome> {
     const timeoutMs = tool.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // The decisions and approvals that authorise this effect are stored before it happens: a crash right after the
+    // effect must not leave an effect without its authorisation in the trace (invariant 1, read back by the evals).
+    await scope.trace.flush().catch(() => {});
     for (let attempt = 1; ; attempt++) {
       // A run told to stop starts no new effect; a previous attempt's failure is already recorded as retryable.
       if (scope.signal?.aborted) {
