@@ -129,6 +129,37 @@ describe.each(backends)("durability on $name", (backend) => {
       expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);
     });
 
+    it("an effect whose transaction dies (the connection is terminated) is not escalated: the run's retry issues it once", async () => {
+      const orderId = await addOrder(store.db);
+      const runtime = await runtimeOn(store, { runs: { retryDelayMs: 10 } });
+      const transaction = store.db.transaction.bind(store.db);
+      let terminated = false;
+      store.db.transaction = (async (fn: Parameters<typeof transaction>[0]) =>
+        transaction(async (tx) => {
+          const query = tx.query.bind(tx);
+          tx.query = (async (text: string, params?: unknown[]) => {
+            if (!terminated && /INSERT INTO refunds/i.test(text)) {
+              terminated = true;
+              throw Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
+            }
+            return query(text, params);
+          }) as typeof tx.query;
+          return fn(tx);
+        })) as typeof store.db.transaction;
+      try {
+        const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
+        const done = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
+        expect(terminated).toBe(true);
+        expect(done.status).toBe("completed");
+        const calls = (await runtime.getTrace("acme", done.run_id)).filter((event) => event.kind === "tool.call" && event.attributes["gen_ai.tool.name"] === "issue_refund");
+        expect(calls.map((event) => event.attributes.error_code ?? event.attributes.status)).toEqual(["EFFECT_INTERRUPTED", "ok"]);
+      } finally {
+        store.db.transaction = transaction;
+        await runtime.close();
+      }
+      expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);
+    });
+
     it("two concurrent Command resumes of one approval (bypassing the API) still issue one refund", async () => {
       const orderId = await addOrder(store.db);
       const runtime = await runtimeOn(store);

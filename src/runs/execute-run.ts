@@ -153,10 +153,18 @@ export function createRunExecutor(ctx: {
         return stop !== "lease_lost";
       }
       if (isStoreUnavailable(error)) {
-        // Nothing can be recorded now; the lease runs out and a worker recovers the run when the database is back.
         await deps.trace.release(run.run_id).catch(() => {});
-        log.warn({ run_id: run.run_id, err: error }, "run interrupted by a database outage; it is recovered when the database is back");
-        return false;
+        // Only this connection may be gone (a terminated backend): then the run is given back for a retry now.
+        // With the database down this fails too; the lease runs out and a worker recovers the run when it is back.
+        const released = await db
+          .transaction(async (tx) => {
+            if (!(await releaseRun(tx, fence, { retryAfterMs: settings.retryDelayMs, error: { code: "STORE_UNAVAILABLE", message: "the database connection was lost" } }))) return false;
+            await ctx.engine.sendRun({ tenant: run.tenant_id, run_id: run.run_id, thread_id: run.thread_id, intent: "recover" }, { tx, startAfterMs: settings.retryDelayMs });
+            return true;
+          })
+          .catch(() => false);
+        log.warn({ run_id: run.run_id, err: error, retried: released }, "run interrupted by a lost database connection; it is recovered when the database answers");
+        return released;
       }
       await failed(run, fence, error);
       return true;

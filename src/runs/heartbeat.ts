@@ -1,6 +1,7 @@
 import type { Queryable } from "../store/db.js";
 import { renewLeases } from "../store/run-leases.js";
 import type { RunRegistry } from "./run-control.js";
+import { createPeriodic } from "./periodic.js";
 import type { RunLogger } from "./run-logger.js";
 
 export interface Heartbeat {
@@ -17,8 +18,6 @@ export interface Heartbeat {
  */
 export function createHeartbeat(options: { db: Queryable; owner: string; registry: RunRegistry; ttlMs: number; intervalMs: number; log: RunLogger }): Heartbeat {
   const { db, owner, registry } = options;
-  let timer: NodeJS.Timeout | undefined;
-  let beating: Promise<void> | undefined;
 
   async function beat(): Promise<void> {
     const local = registry.runIds();
@@ -37,21 +36,6 @@ export function createHeartbeat(options: { db: Queryable; owner: string; registr
     }
   }
 
-  const tick = () => {
-    beating ??= beat()
-      .catch((error: unknown) => options.log.warn({ err: error }, "lease heartbeat failed"))
-      .finally(() => (beating = undefined));
-  };
-
-  return {
-    start() {
-      timer ??= setInterval(tick, options.intervalMs);
-      timer.unref();
-    },
-    stop() {
-      clearInterval(timer);
-      timer = undefined;
-    },
-    beat: () => beat(),
-  };
+  const periodic = createPeriodic(beat, options.intervalMs, (error) => options.log.warn({ err: error }, "lease heartbeat failed"));
+  return { start: periodic.start, stop: periodic.stop, beat };
 }

@@ -1,4 +1,5 @@
 import type PgBoss from "pg-boss";
+import { createWakeableSleep } from "./wakeable-sleep.js";
 
 export interface JobPumpOptions<T> {
   boss: PgBoss;
@@ -33,20 +34,9 @@ export function createJobPump<T>(options: JobPumpOptions<T>): JobPump {
   let active = 0;
   let stopped = true;
   let maybeMore = false;
-  let wake: (() => void) | undefined;
   let loop: Promise<void> | undefined;
   const inFlight = new Set<Promise<void>>();
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
+  const { sleep, wake } = createWakeableSleep();
 
   async function runJob(job: PgBoss.JobWithMetadata<T>): Promise<void> {
     try {
@@ -76,7 +66,7 @@ export function createJobPump<T>(options: JobPumpOptions<T>): JobPump {
           const running = runJob(job).finally(() => {
             active--;
             inFlight.delete(running);
-            if (maybeMore) wake?.();
+            if (maybeMore) wake();
           });
           inFlight.add(running);
         }
@@ -97,14 +87,14 @@ export function createJobPump<T>(options: JobPumpOptions<T>): JobPump {
     },
     notify() {
       maybeMore = true;
-      if (active < concurrency) wake?.();
+      if (active < concurrency) wake();
     },
     get active() {
       return active;
     },
     async stop(timeoutMs) {
       stopped = true;
-      wake?.();
+      wake();
       await loop;
       if (inFlight.size === 0) return;
       let timer: NodeJS.Timeout | undefined;

@@ -1,6 +1,7 @@
 import type { Queryable } from "../store/db.js";
 import { unownedRuns } from "../store/run-leases.js";
 import type { RunEngine } from "./engine.js";
+import { createPeriodic } from "./periodic.js";
 import type { RunLogger } from "./run-logger.js";
 
 export interface Sweeper {
@@ -17,8 +18,6 @@ export interface Sweeper {
  * once only find the same runs.
  */
 export function createSweeper(options: { db: Queryable; engine: RunEngine; intervalMs: number; graceMs: number; log: RunLogger }): Sweeper {
-  let timer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<number> | undefined;
 
   async function sweep(): Promise<number> {
     const runs = await unownedRuns(options.db, { graceMs: options.graceMs, limit: 200 });
@@ -30,24 +29,6 @@ export function createSweeper(options: { db: Queryable; engine: RunEngine; inter
     return runs.length;
   }
 
-  const tick = () => {
-    sweeping ??= sweep()
-      .catch((error: unknown) => {
-        options.log.warn({ err: error }, "run recovery sweep failed");
-        return 0;
-      })
-      .finally(() => (sweeping = undefined));
-  };
-
-  return {
-    start() {
-      timer ??= setInterval(tick, options.intervalMs);
-      timer.unref();
-    },
-    stop() {
-      clearInterval(timer);
-      timer = undefined;
-    },
-    sweep: () => (sweeping ??= sweep().finally(() => (sweeping = undefined))),
-  };
+  const periodic = createPeriodic(sweep, options.intervalMs, (error) => options.log.warn({ err: error }, "run recovery sweep failed"));
+  return { start: periodic.start, stop: periodic.stop, sweep };
 }

@@ -6,7 +6,6 @@ import { buildRuntimeGraph } from "../graph/runtime.js";
 import { WardenError } from "../errors.js";
 import { applyRouteFlags, chooseRoute } from "../nodes/route.js";
 import { createRunEngine } from "../runs/engine.js";
-import type { MultitaskStrategy } from "../runs/create-run.js";
 import type { ApprovalDecisionInput } from "../runs/decide-run.js";
 import { createRunRegistry } from "../runs/run-control.js";
 import { silentLogger, type RunLogger } from "../runs/run-logger.js";
@@ -29,7 +28,10 @@ import type { Flags } from "./flags.js";
 import { createRunService } from "./run-service.js";
 import type { ThreadState } from "./thread-state.js";
 
+import type { RunEngineSettings, RunOptions, StartOptions } from "./run-options.js";
+
 export type { ApprovalDecisionInput } from "../runs/decide-run.js";
+export type { RunEngineSettings, RunOptions, StartOptions } from "./run-options.js";
 export type { MultitaskStrategy } from "../runs/create-run.js";
 
 export interface RuntimeOptions {
@@ -55,34 +57,6 @@ export interface RuntimeOptions {
   runs?: Partial<RunEngineSettings>;
   /** Execute runs in this process (default true). False: only create them; other workers execute them. */
   worker?: boolean;
-}
-
-export interface RunEngineSettings {
-  leaseMs: number;
-  maxAttempts: number;
-  retryDelayMs: number;
-  concurrency: number;
-  pollMs: number;
-  waitMs: number;
-  webhookAttempts: number;
-  /** Delivery deadline of one webhook attempt. */
-  webhookTimeoutMs: number;
-}
-
-export interface RunOptions {
-  /** Receives this run's trace events (already stored and redacted) while it runs in this process. */
-  onEvent?: (event: TraceEvent) => void;
-}
-
-export interface StartOptions extends RunOptions {
-  /** `sync` (default): answer once the run is stable; `background`: answer at once, with status `queued`. */
-  mode?: "sync" | "background";
-  /** What happens when the thread already has an active run (default `reject`). */
-  multitaskStrategy?: MultitaskStrategy;
-  /** POSTed the RunRecord when the run waits for approval or ends (else the tenant's default URL). */
-  webhook?: string;
-  /** How long a sync start waits before it returns the run still in progress (default WARDEN_RUN_WAIT_MS). */
-  waitMs?: number;
 }
 
 /** The one facade the CLI, the server and the evals use to run Warden. */

@@ -24,7 +24,7 @@ import { releaseAllLeases } from "../store/run-leases.js";
 import { getRun, type RunRow } from "../store/runs.js";
 import { ensureWebhookSecret, getWebhookEndpoint, setWebhookEndpoint } from "../store/webhook-endpoints.js";
 import { canonicalJson } from "../tools/args-hash.js";
-import type { RunEngineSettings, RunOptions, StartOptions } from "./create-runtime.js";
+import type { RunEngineSettings, RunOptions, StartOptions } from "./run-options.js";
 import { parseEnvelope, type RunEnvelope } from "./envelope.js";
 import type { ReleaseCatalog } from "./release-catalog.js";
 import type { RunEventHub } from "./run-events.js";

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Runtime, StartOptions } from "../runtime/create-runtime.js";
 import type { RunEnvelope } from "../runtime/envelope.js";
+import { createWakeableSleep } from "../runs/wakeable-sleep.js";
 import { STABLE_STATUSES } from "../store/runs.js";
 import type { TraceEvent } from "../trace/types.js";
 import { openEventStream, streamErrorBody, type EventStream } from "./sse.js";
@@ -33,9 +34,9 @@ function sequencer(stream: EventStream, afterSeq: number) {
  */
 export async function followRun(runtime: Runtime, tenant: string, runId: string, afterSeq: number, stream: EventStream): Promise<void> {
   const events = sequencer(stream, afterSeq);
-  let wake: (() => void) | undefined;
+  const pause = createWakeableSleep();
   const unsubscribe = runtime.subscribe(runId, (event) => {
-    if (!events.send(event)) wake?.();
+    if (!events.send(event)) pause.wake();
   });
   const sendStored = async () => {
     for (const event of await runtime.getTrace(tenant, runId, events.last)) events.send(event);
@@ -50,15 +51,7 @@ export async function followRun(runtime: Runtime, tenant: string, runId: string,
         stream.send({ event: "run", data: record });
         break;
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, FOLLOW_POLL_MS);
-        function done() {
-          clearTimeout(timer);
-          wake = undefined;
-          resolve();
-        }
-        wake = done;
-      });
+      await pause.sleep(FOLLOW_POLL_MS);
     }
   } catch (error) {
     stream.send({ event: "error", data: streamErrorBody(error) });

@@ -10,6 +10,8 @@ export interface PgDbOptions {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+const ignoreConnectionError = () => {};
+
 async function currentSchema(pool: pg.Pool): Promise<string> {
   let schema: string | null | undefined;
   try {
@@ -44,6 +46,11 @@ export async function createPgDb(options: PgDbOptions): Promise<Db> {
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   inner.on("error", () => {});
+  // Nor a client lent out: pg-pool takes its own error listener off a client while it is checked out, so a connection
+  // that dies between two statements of a transaction (the server stopped, the backend was terminated), or right as
+  // pg-pool hands the client to the next `connect()` (before the caller can listen), would emit an 'error' nobody
+  // hears, which kills the process. Every client keeps this listener for its life; its next statement fails instead.
+  inner.on("connect", (client) => client.on("error", ignoreConnectionError));
   // Without an explicit schema, use the one the connection resolves to (a search_path in DATABASE_URL's
   // `options` or the role's default): our tables follow search_path, so the checkpoint tables must too.
   const schema = options.schema ?? (await currentSchema(inner));

@@ -1,3 +1,4 @@
+import { isStoreUnavailable } from "../store/store-errors.js";
 import { isWardenError } from "../errors.js";
 import type { Db, Queryable } from "../store/db.js";
 import { decideAtEffect } from "./effect-decision.js";
@@ -34,7 +35,7 @@ export type EffectAttemptOutcome =
   /** The tool call id was used before with another tool or other arguments (invariant 1). */
   | { kind: "refused"; message: string }
   /** The ledger or the transaction itself failed: nothing is known to have happened, nothing was recorded. */
-  | { kind: "unavailable"; message: string };
+  | { kind: "unavailable"; message: string; cause: unknown };
 
 /** Carries an attempt's outcome out of `db.transaction`, so the transaction rolls back. */
 class AttemptEnded extends Error {
@@ -138,6 +139,9 @@ export async function runEffectAttempt(db: TransactionalDb, request: EffectAttem
           scope.signal,
         );
       } catch (error) {
+        // The database went away under the tool (its statements run on this transaction): not the tool's failure.
+        // The transaction is lost either way; the run's attempt fails and is retried from its last checkpoint.
+        if (!scope.signal?.aborted && isStoreUnavailable(error)) throw error;
         // Whatever a tool throws once the run was told to stop, it is the stop: retryable for a resumed run.
         const failure = scope.signal?.aborted ? stoppedFailure() : classifyFailure(error);
         throw new AttemptEnded({ kind: "failed", effectId, failure }, recordOf(failure));
@@ -154,7 +158,7 @@ export async function runEffectAttempt(db: TransactionalDb, request: EffectAttem
     });
   } catch (error) {
     if (!(error instanceof AttemptEnded)) {
-      return { kind: "unavailable", message: `effect transaction failed: ${error instanceof Error ? error.message : String(error)}` };
+      return { kind: "unavailable", message: `effect transaction failed: ${error instanceof Error ? error.message : String(error)}`, cause: error };
     }
     if (error.recorded) {
       await createEffectLedger(db)

@@ -6,6 +6,14 @@ import type { ToolRegistry } from "./registry.js";
 import { backoffDelay, classifyFailure, isPermanent, runWithTimeout, stoppedFailure, type ToolFailure } from "./tool-attempt.js";
 import type { Denial, EffectPolicy, RetryOptions, ToolCallRequest, ToolCallScope, ToolDefinition, ToolResult } from "./types.js";
 
+/** An effect's transaction failed for infrastructure reasons: thrown out of the executor, so the run attempt fails. */
+class EffectInterrupted extends Error {
+  constructor(message: string, override readonly cause: unknown) {
+    super(message);
+    this.name = "EffectInterrupted";
+  }
+}
+
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_BACKOFF_MS = 50;
 
@@ -142,7 +150,10 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
         case "refused":
           return failed("TOOL_UNAUTHORIZED_EFFECT", outcome.message, true, "denied");
         case "unavailable":
-          return failed("TOOL_FAILED", outcome.message, true, "error", attributes.effect_id as string | undefined);
+          // The transaction itself failed (a dropped connection, a statement timeout): it rolled back, so nothing
+          // happened, and nothing about the call is wrong. Not a tool result: the run's attempt fails and is
+          // retried from its last checkpoint (or, with the database gone, recovered when it is back).
+          throw new EffectInterrupted(outcome.message, outcome.cause);
         case "failed":
           if (await backoff(tool, outcome.failure, attempt - 1, scope)) {
             attributes.retries = attempt;
@@ -195,6 +206,10 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
       try {
         outcome = await run(call, scope, attributes);
       } catch (error) {
+        if (error instanceof EffectInterrupted) {
+          scope.trace.emit("tool.call", { ...attributes, status: "error", error_code: "EFFECT_INTERRUPTED", error_message: error.message, latency_ms: Math.max(0, Math.round(now() - started)) }, scope.node);
+          throw error.cause instanceof Error ? error.cause : error;
+        }
         // Only a bug gets here (every expected failure is an Outcome); still answer and still trace.
         outcome = failed("TOOL_FAILED", `executor error: ${(error as Error).message}`, true);
       }

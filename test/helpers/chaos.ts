@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { createServer, type AddressInfo } from "node:net";
 import pg from "pg";
 import { createApiKey } from "../../src/server/api-keys.js";
 import type { Queryable } from "../../src/store/db.js";
@@ -118,18 +119,14 @@ export class ChaosWorker {
     await exited;
   }
 
-  /** JSON log lines of every process of this slot. */
-  logs(): Array<Record<string, unknown>> {
-    return this.output
-      .split("\n")
-      .filter((line) => line.startsWith("{"))
-      .flatMap((line) => {
-        try {
-          return [JSON.parse(line) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      });
+  /** For a failed test: this slot's last warnings, errors, chaos notes and lines not logged as JSON (crashes). */
+  report(limit = 40): string {
+    const lines = this.output.split("\n").filter((line) => {
+      if (line.trim() === "") return false;
+      if (!line.startsWith("{")) return true;
+      return /"level":(4|5|6)\d|"msg":"chaos/.test(line);
+    });
+    return `worker ${this.slot} (${this.starts} starts):\n${lines.slice(-limit).map((line) => line.slice(0, 800)).join("\n")}`;
   }
 }
 
@@ -148,6 +145,45 @@ export interface CallResult<T = Record<string, any>> {
   attempts: Attempt[];
 }
 
+export interface ChaosRequest {
+  method: "GET" | "POST";
+  path: string;
+  /** The API key (Bearer). */
+  key: string;
+  idempotencyKey?: string;
+  body?: unknown;
+  timeoutMs?: number;
+}
+
+/** One try against one worker: its status and body, or how the connection failed. */
+export async function sendOnce(worker: ChaosWorker, request: ChaosRequest): Promise<Attempt> {
+  const url = worker.url;
+  if (!url) return { slot: worker.slot, error: "not listening" };
+  try {
+    const response = await fetch(`${url}${request.path}`, {
+      method: request.method,
+      headers: {
+        authorization: `Bearer ${request.key}`,
+        ...(request.idempotencyKey ? { "idempotency-key": request.idempotencyKey } : {}),
+        ...(request.body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      signal: AbortSignal.timeout(request.timeoutMs ?? 45_000),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // kept as text: the test reports it
+    }
+    return { slot: worker.slot, status: response.status, body };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return { slot: worker.slot, error: `${(error as Error).name}: ${cause?.code ?? cause?.message ?? (error as Error).message}` };
+  }
+}
+
 /**
  * Sends a request to a live worker, preferring `prefer`; when the connection dies (the worker was killed) or the
  * answer is 503, it sends the same request with the same Idempotency-Key to another live worker. Bounded by
@@ -155,10 +191,10 @@ export interface CallResult<T = Record<string, any>> {
  */
 export async function callWithRetry(
   workers: ChaosWorker[],
-  request: { method: "GET" | "POST"; path: string; key: string; idempotencyKey?: string; body?: unknown; prefer?: number; deadline: number; maxAttempts?: number; timeoutMs?: number },
+  request: ChaosRequest & { prefer?: number; deadline: number; maxAttempts?: number },
 ): Promise<CallResult> {
   const attempts: Attempt[] = [];
-  const maxAttempts = request.maxAttempts ?? 60;
+  const maxAttempts = request.maxAttempts ?? 100;
   let next = request.prefer ?? 0;
   while (attempts.length < maxAttempts && Date.now() < request.deadline) {
     const live = workers.filter((worker) => worker.alive);
@@ -168,36 +204,11 @@ export async function callWithRetry(
     }
     const worker = live.find((candidate) => candidate.slot === next % workers.length) ?? live[randomBetween(0, live.length - 1)]!;
     next = worker.slot + 1; // a retry goes to another worker
-    const url = worker.url!;
-    try {
-      const response = await fetch(`${url}${request.path}`, {
-        method: request.method,
-        headers: {
-          authorization: `Bearer ${request.key}`,
-          ...(request.idempotencyKey ? { "idempotency-key": request.idempotencyKey } : {}),
-          ...(request.body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-        signal: AbortSignal.timeout(Math.max(1000, Math.min(request.timeoutMs ?? 45_000, request.deadline - Date.now()))),
-      });
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // kept as text: the test reports it
-      }
-      attempts.push({ slot: worker.slot, status: response.status, body });
-      if (response.status === 503) {
-        await sleep(150);
-        continue;
-      }
-      return { status: response.status, body: body as Record<string, any>, attempts };
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      attempts.push({ slot: worker.slot, error: `${(error as Error).name}: ${cause?.code ?? cause?.message ?? (error as Error).message}` });
-      await sleep(100);
-    }
+    const timeoutMs = Math.max(1000, Math.min(request.timeoutMs ?? 45_000, request.deadline - Date.now()));
+    const attempt = await sendOnce(worker, { ...request, timeoutMs });
+    attempts.push(attempt);
+    if (attempt.status !== undefined && attempt.status !== 503) return { status: attempt.status, body: attempt.body as Record<string, any>, attempts };
+    await sleep(attempt.status === 503 ? 200 : 100);
   }
   const last = attempts.at(-1);
   throw new Error(`${request.method} ${request.path} gave up after ${attempts.length} attempts; last: ${JSON.stringify(last)}`);
@@ -250,3 +261,12 @@ export async function addChaosOrders(db: Queryable, count: number): Promise<Arra
 }
 
 export const refundGoalOf = (orderId: string) => `Refund order ${orderId}, it arrived broken.`;
+
+/** A TCP port free right now on 127.0.0.1 (for a server that cannot be told port 0, e.g. a Postgres cluster). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
