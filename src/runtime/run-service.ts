@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { GraphDeps } from "../graph/deps.js";
 import { WardenError } from "../errors.js";
 import { cancelRun, recoverRun } from "../runs/stop-run.js";
@@ -60,6 +61,8 @@ export function createRunService(ctx: {
   };
   const settled = createRunSettledSignal();
   const closing = new AbortController();
+  // Every request waiting for a run listens to it: as many listeners as waiting requests, by design.
+  setMaxListeners(0, closing.signal);
   const webhookPolicy = parseWebhookUrlPolicy(ctx.env);
   const leaseTtlMs = Math.floor(settings.leaseMs / 2);
   const executor = createRunExecutor({

@@ -47,7 +47,9 @@ export async function runWithTimeout<T>(fn: (signal: AbortSignal) => Promise<T>,
   const stopped = () => new ToolError(stoppedFailure().code, stoppedFailure().message, { retryable: true });
   if (stop?.aborted) throw stopped();
   const controller = new AbortController();
-  const signal = stop ? AbortSignal.any([controller.signal, stop]) : controller.signal;
+  // Forwarded by hand rather than with AbortSignal.any: that leaves a listener on `stop` per attempt until garbage
+  // collection, and one stop signal serves every tool call of a run (seen: MaxListenersExceededWarning).
+  const signal = controller.signal;
   let timer: NodeJS.Timeout | undefined;
   let onStop: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -57,7 +59,11 @@ export async function runWithTimeout<T>(fn: (signal: AbortSignal) => Promise<T>,
       reject(error);
     }, timeoutMs);
     if (stop) {
-      onStop = () => reject(stopped());
+      onStop = () => {
+        const error = stopped();
+        controller.abort(error);
+        reject(error);
+      };
       stop.addEventListener("abort", onStop, { once: true });
     }
   });
