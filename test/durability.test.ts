@@ -42,6 +42,28 @@ function crashAfterRefund(runtime: Runtime): void {
   };
 }
 
+/**
+ * Makes the first statement matching `pattern` inside a transaction of `store` throw `error` (a connection lost
+ * mid-transaction); returns whether it fired and how to undo it.
+ */
+function failOnceInTransaction(store: Store, pattern: RegExp, error: () => Error): { fired(): boolean; restore(): void } {
+  const transaction = store.db.transaction.bind(store.db);
+  let fired = false;
+  store.db.transaction = (async (fn: Parameters<typeof transaction>[0]) =>
+    transaction(async (tx) => {
+      const query = tx.query.bind(tx);
+      tx.query = (async (text: string, params?: unknown[]) => {
+        if (!fired && pattern.test(text)) {
+          fired = true;
+          throw error();
+        }
+        return query(text, params);
+      }) as typeof tx.query;
+      return fn(tx);
+    })) as typeof store.db.transaction;
+  return { fired: () => fired, restore: () => (store.db.transaction = transaction) };
+}
+
 describe.each(backends)("durability on $name", (backend) => {
   it("a run waiting for approval survives throwing away the runtime and its pool; a new one approves it once", async () => {
     const durable = await durableStore(backend);
@@ -101,29 +123,16 @@ describe.each(backends)("durability on $name", (backend) => {
       crashAfterRefund(runtime);
       // The connection drops at the ledger's "completed" write, inside the effect's transaction: the provider's
       // refund row and the ledger row roll back together, and the retry issues the refund (once) again.
-      const transaction = store.db.transaction.bind(store.db);
-      let dropped = false;
-      store.db.transaction = (async (fn: Parameters<typeof transaction>[0]) =>
-        transaction(async (tx) => {
-          const query = tx.query.bind(tx);
-          tx.query = (async (text: string, params?: unknown[]) => {
-            if (!dropped && /UPDATE\s+tool_effects/i.test(text) && /completed/.test(text)) {
-              dropped = true;
-              throw new Error("connection lost");
-            }
-            return query(text, params);
-          }) as typeof tx.query;
-          return fn(tx);
-        })) as typeof store.db.transaction;
+      const drop = failOnceInTransaction(store, /UPDATE\s+tool_effects[\s\S]*completed/i, () => new Error("connection lost"));
       try {
         const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
         const done = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
-        expect(dropped).toBe(true);
+        expect(drop.fired()).toBe(true);
         // The failed attempt is retried without anyone asking; the refund is issued once.
         expect(done.status).toBe("completed");
         expect(done.attempts).toBe(2); // since the approval: the attempt that failed, and its retry
       } finally {
-        store.db.transaction = transaction;
+        drop.restore();
         await runtime.close();
       }
       expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);
@@ -132,29 +141,18 @@ describe.each(backends)("durability on $name", (backend) => {
     it("an effect whose transaction dies (the connection is terminated) is not escalated: the run's retry issues it once", async () => {
       const orderId = await addOrder(store.db);
       const runtime = await runtimeOn(store, { runs: { retryDelayMs: 10 } });
-      const transaction = store.db.transaction.bind(store.db);
-      let terminated = false;
-      store.db.transaction = (async (fn: Parameters<typeof transaction>[0]) =>
-        transaction(async (tx) => {
-          const query = tx.query.bind(tx);
-          tx.query = (async (text: string, params?: unknown[]) => {
-            if (!terminated && /INSERT INTO refunds/i.test(text)) {
-              terminated = true;
-              throw Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" });
-            }
-            return query(text, params);
-          }) as typeof tx.query;
-          return fn(tx);
-        })) as typeof store.db.transaction;
+      const terminate = failOnceInTransaction(store, /INSERT INTO refunds/i, () =>
+        Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }),
+      );
       try {
         const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
         const done = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
-        expect(terminated).toBe(true);
+        expect(terminate.fired()).toBe(true);
         expect(done.status).toBe("completed");
         const calls = (await runtime.getTrace("acme", done.run_id)).filter((event) => event.kind === "tool.call" && event.attributes["gen_ai.tool.name"] === "issue_refund");
         expect(calls.map((event) => event.attributes.error_code ?? event.attributes.status)).toEqual(["EFFECT_INTERRUPTED", "ok"]);
       } finally {
-        store.db.transaction = transaction;
+        terminate.restore();
         await runtime.close();
       }
       expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);
