@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import type { GraphDeps } from "../graph/deps.js";
 import { WardenError } from "../errors.js";
@@ -24,9 +24,9 @@ import type { Store } from "../store/open-store.js";
 import { releaseAllLeases } from "../store/run-leases.js";
 import { getRun, type RunRow } from "../store/runs.js";
 import { ensureWebhookSecret, getWebhookEndpoint, setWebhookEndpoint } from "../store/webhook-endpoints.js";
-import { canonicalJson } from "../tools/args-hash.js";
 import type { RunEngineSettings, RunOptions, StartOptions } from "./run-options.js";
 import { parseEnvelope, type RunEnvelope } from "./envelope.js";
+import { graphInputOf, requestHash } from "./run-input.js";
 import type { ReleaseCatalog } from "./release-catalog.js";
 import type { RunEventHub } from "./run-events.js";
 import { assertThreadOfTenant, toThreadState, type ThreadState } from "./thread-state.js";
@@ -180,18 +180,7 @@ export function createRunService(ctx: {
       const webhook = await resolveWebhook(envelope.tenant, envelope.actor, options.webhook);
       const threadId = envelope.threadId ?? randomUUID();
       const runId = randomUUID();
-      const graphInput = {
-        run_id: runId,
-        thread_id: threadId,
-        tenant: envelope.tenant,
-        actor: envelope.actor,
-        roles: envelope.roles,
-        goal: envelope.goal,
-        release,
-        context: envelope.context ?? {},
-        // Only when given (each input key is a checkpoint write); intake drops a subject a previous run left.
-        ...(envelope.subject ? { subject: envelope.subject, subject_run: runId } : {}),
-      };
+      const graphInput = graphInputOf(envelope, { runId, threadId, release });
       return withEvents(runId, options, async () => {
         const created = await createRun(
           { db, engine },
@@ -304,20 +293,4 @@ export function createRunService(ctx: {
     },
   };
   return service;
-}
-
-/** What makes two run requests "the same request" for an idempotency key (the generated ids are not part of it). */
-function requestHash(envelope: Envelope, options: { mode: string; strategy: string; webhook: string | undefined }): string {
-  const request = {
-    tenant: envelope.tenant,
-    actor: envelope.actor,
-    roles: [...envelope.roles].sort(),
-    goal: envelope.goal,
-    release: envelope.release ?? null,
-    thread: envelope.threadId ?? null,
-    context: envelope.context ?? null,
-    subject: envelope.subject ?? null,
-    ...options,
-  };
-  return "sha256:" + createHash("sha256").update(canonicalJson(request)).digest("hex");
 }
