@@ -11,6 +11,7 @@ import {
   createDatabase,
   randomBetween,
   refundGoalOf,
+  runFollower,
   sleep,
   workerEnv,
   type CallResult,
@@ -98,20 +99,7 @@ describe.skipIf(!databaseUrl)("chaos: workers SIGKILLed under load", () => {
   it("100 approved refunds are each issued exactly once while workers are SIGKILLed, also between the provider's write and the ledger's completion", async () => {
     const startedAt = Date.now();
     const deadline = startedAt + 150_000;
-    const seen: number[] = [];
-    const note = (result: CallResult) => {
-      for (const attempt of result.attempts) if (attempt.status !== undefined) seen.push(attempt.status);
-      return result;
-    };
-    /** Follows a run with GET /wait until it is `until` (or stable otherwise: the assertions then show it). */
-    async function follow(runId: string, until: string): Promise<Record<string, any>> {
-      for (let round = 0; round < 40 && Date.now() < deadline; round++) {
-        const result = note(await callWithRetry(workers, { method: "GET", path: `/v1/runs/${runId}/wait?timeout_s=10`, key: keys.requester, deadline }));
-        expect([200, 202], JSON.stringify(result.body)).toContain(result.status);
-        if (result.body.status === until || result.status === 200) return result.body;
-      }
-      throw new Error(`run ${runId} did not become ${until} in time`);
-    }
+    const { statuses: seen, note, follow } = runFollower(workers, keys.requester, deadline, 40);
 
     // 1. 100 refund runs, each with its own Idempotency-Key, spread across the workers, while two of them die.
     const startMonkeyRun = startMonkey(workers, { firstAfterMs: [300, 1200], gapMs: [800, 2000], maxKills: 2 });

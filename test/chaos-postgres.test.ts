@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../src/store/open-store.js";
-import { addChaosOrders, callWithRetry, ChaosWorker, chaosKeys, refundGoalOf, sendOnce, sleep, workerEnv, type Attempt, type CallResult } from "./helpers/chaos.js";
+import { addChaosOrders, callWithRetry, ChaosWorker, chaosKeys, refundGoalOf, runFollower, sendOnce, sleep, workerEnv, type Attempt, type CallResult } from "./helpers/chaos.js";
 import { createPrivateCluster, hasClusterTools, serverMajorVersion, type PrivateCluster } from "./helpers/private-cluster.js";
 
 /**
@@ -55,19 +55,7 @@ describe.skipIf(!databaseUrl || !hasClusterTools())("chaos: the database server 
   it("refunds in flight when the database stops finish once it is back, one refund each; meanwhile 503 STORE_UNAVAILABLE, never a 500, and the workers stay up", async () => {
     const startedAt = Date.now();
     const deadline = startedAt + 100_000;
-    const statuses: number[] = [];
-    const note = (result: CallResult) => {
-      for (const attempt of result.attempts) if (attempt.status !== undefined) statuses.push(attempt.status);
-      return result;
-    };
-    async function follow(runId: string, until: string): Promise<Record<string, any>> {
-      for (let round = 0; round < 30 && Date.now() < deadline; round++) {
-        const result = note(await callWithRetry(workers, { method: "GET", path: `/v1/runs/${runId}/wait?timeout_s=10`, key: keys.requester, deadline }));
-        expect([200, 202], JSON.stringify(result.body)).toContain(result.status);
-        if (result.body.status === until || result.status === 200) return result.body;
-      }
-      throw new Error(`run ${runId} did not become ${until} in time`);
-    }
+    const { statuses, note, follow } = runFollower(workers, keys.requester, deadline, 30);
 
     // 1. Twenty refund runs wait for their approval.
     const starts = await Promise.all(

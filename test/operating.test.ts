@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { acquireDataDirLock } from "../src/store/data-dir-lock.js";
 import { openStore } from "../src/store/open-store.js";
+import { isAlive } from "./helpers/processes.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WARDEN = join(ROOT, "bin/warden.js");
@@ -47,15 +48,6 @@ function descendantsOf(pid: number): number[] {
     frontier = children;
   }
   return found;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function eventually(check: () => boolean | Promise<boolean>, what: string, waitMs = 30_000): Promise<void> {

@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
-import { createServer, type AddressInfo } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/runtime/config.js";
+import { freePort, isAlive } from "./helpers/processes.js";
 
 const databaseUrl = process.env.DATABASE_URL;
 
@@ -52,24 +52,6 @@ function serve(env: Record<string, string | undefined>): Serve {
       void exited.then(() => reject(new Error(`serve exited (code ${child.exitCode}) before the expected output:\n${output}`)));
     });
   return { child, output: () => output, logs, until, exited };
-}
-
-/** A port free right now: with node:cluster, PORT=0 would let each worker pick its own, so the test picks one. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("WARDEN_WORKERS setting", () => {

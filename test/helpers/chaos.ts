@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer, type AddressInfo } from "node:net";
 import pg from "pg";
 import { createApiKey } from "../../src/server/api-keys.js";
 import type { Queryable } from "../../src/store/db.js";
@@ -214,6 +213,28 @@ export async function callWithRetry(
   throw new Error(`${request.method} ${request.path} gave up after ${attempts.length} attempts; last: ${JSON.stringify(last)}`);
 }
 
+/**
+ * A client's view across a chaos test: every HTTP status any attempt saw (`statuses`, for "never a 500"), and
+ * `follow`, which long-polls a run with GET /wait until it is `until` (or stable otherwise: the assertions then show
+ * it). The caller asserts on what `follow` returns; a 2xx other than 200/202 fails at once.
+ */
+export function runFollower(workers: ChaosWorker[], key: string, deadline: number, rounds: number) {
+  const statuses: number[] = [];
+  const note = (result: CallResult) => {
+    for (const attempt of result.attempts) if (attempt.status !== undefined) statuses.push(attempt.status);
+    return result;
+  };
+  async function follow(runId: string, until: string): Promise<Record<string, any>> {
+    for (let round = 0; round < rounds && Date.now() < deadline; round++) {
+      const result = note(await callWithRetry(workers, { method: "GET", path: `/v1/runs/${runId}/wait?timeout_s=10`, key, deadline }));
+      if (result.status !== 200 && result.status !== 202) throw new Error(`GET /wait answered ${result.status}: ${JSON.stringify(result.body)}`);
+      if (result.body.status === until || result.status === 200) return result.body;
+    }
+    throw new Error(`run ${runId} did not become ${until} in time`);
+  }
+  return { statuses, note, follow };
+}
+
 /** A database of the suite's own on the test's Postgres server (DATABASE_URL names the server). */
 export async function createDatabase(serverUrl: string, prefix: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(5).toString("hex")}`;
@@ -262,11 +283,3 @@ export async function addChaosOrders(db: Queryable, count: number): Promise<Arra
 
 export const refundGoalOf = (orderId: string) => `Refund order ${orderId}, it arrived broken.`;
 
-/** A TCP port free right now on 127.0.0.1 (for a server that cannot be told port 0, e.g. a Postgres cluster). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

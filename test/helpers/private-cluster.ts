@@ -2,7 +2,7 @@ import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import pg from "pg";
-import { freePort } from "./chaos.js";
+import { freePort } from "./processes.js";
 
 const run = promisify(execFile);
 
