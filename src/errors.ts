@@ -34,6 +34,10 @@ export const ERROR_CODES = {
   // Rollback switches (flags) and releases.
   RUNTIME_DISABLED: "The runtime is switched off for this tenant (a rollback flag); retry later.",
   ROUTE_DISABLED: "The route this request needs is switched off (a rollback flag) and has no fallback.",
+  // Evals and promotion.
+  DATASET_INVALID: "An eval dataset (evals/datasets/*.jsonl) or the gate's thresholds failed validation.",
+  EVAL_GATE_REQUIRED: "The release's current content has no passing eval: run `warden eval` first (or force, audited).",
+  EVAL_GATE_FAILED: "The latest eval of the release's current content failed its gate (or force, audited).",
   // Long-term memory.
   MEMORY_NOT_FOUND: "No such memory entry (or it belongs to another tenant).",
   MEMORY_INVALID: "A memory write or correction is malformed (empty subject or content, bad kind).",

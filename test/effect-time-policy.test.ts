@@ -78,8 +78,9 @@ describe.each(backends)("policy decided again at the moment of the effect on $na
     expect(denied).toHaveLength(RACERS - 1);
 
     for (const record of denied) {
-      // The approver gets the run back: ended, with the reason in the answer, and no completed effect.
-      expect(record.answer).toContain("already has 42 refunded");
+      // The approver gets the run back: ended, with the customer-facing reason in the answer, and no completed effect.
+      expect(record.answer).toContain("This order already has a refund of 42, so it cannot be refunded again.");
+      expect(record.answer).not.toContain("already has 42 refunded");
       expect(record.effects).toEqual([expect.objectContaining({ tool: "issue_refund", status: "failed" })]);
       const events = await traceOf(runtime, record.run_id);
       expect(effectDecisions(events)).toEqual([
@@ -108,14 +109,16 @@ describe.each(backends)("policy decided again at the moment of the effect on $na
 
     const done = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
     expect(done.status).toBe("denied");
-    expect(done.answer).toContain("exceeds the order total of 30");
+    expect(done.answer).toContain("A refund of 42 would be more than the order total of 30.");
+    expect(done.answer).not.toContain("exceeds the order total");
     expect(await refundsFor(store.db, "acme", orderId)).toEqual([]);
     const events = await traceOf(runtime, done.run_id);
     expect(effectDecisions(events)).toEqual([expect.objectContaining({ effect: "deny", rule: "refund-over-order-total" })]);
     // The draft-time decision is still there, told apart by its phase.
     expect(events.some((event) => event.kind === "policy.decision" && event.attributes.phase === "draft" && event.attributes.rule === "refund-requires-approval")).toBe(true);
     const { rows } = await store.db.query<{ content: string }>("SELECT content FROM memories WHERE tenant_id = 'acme' AND subject = $1", [subject]);
-    expect(rows.map((row) => row.content)).toEqual([expect.stringMatching(new RegExp(`order ${orderId} .*: denied by policy when it was to be issued \\(Refund of 42 exceeds`))]);
+    // Remembered in customer wording: a later answer may repeat the memory to the customer.
+    expect(rows.map((row) => row.content)).toEqual([expect.stringMatching(new RegExp(`order ${orderId} .*: denied by policy when it was to be issued \\(A refund of 42 would be more than the order total of 30\\)`))]);
   });
 
   it("two partial refunds of one order approved at the same time: one is issued, the other is denied at the effect", async () => {
@@ -131,10 +134,10 @@ describe.each(backends)("policy decided again at the moment of the effect on $na
     expect(refunds).toHaveLength(1);
     const loser = done.find((record) => record.status === "denied")!;
     expect(effectDecisions(await traceOf(runtime, loser.run_id))).toEqual([expect.objectContaining({ effect: "deny", rule: "refund-already-issued" })]);
-    expect(loser.answer).toContain(`already has ${refunds[0]!.amount_cents / 100} refunded`);
+    expect(loser.answer).toContain(`already has a refund of ${refunds[0]!.amount_cents / 100},`);
   });
 
-  it("an agent's approved refund that policy now denies ends the run denied with the reason; the model is not asked again", async () => {
+  it("an agent's approved refund that policy now denies ends the run denied with the customer-facing reason; the model is not asked again", async () => {
     const orderId = await addOrder(store.db, { total: 42 });
     const args = { order_id: orderId, amount: 42, reason: "arrived broken" };
     // One scripted turn only: a second model call would fail the run.
@@ -150,7 +153,7 @@ describe.each(backends)("policy decided again at the moment of the effect on $na
 
     const done = await agent.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
     expect(done.status).toBe("denied");
-    expect(done.answer).toContain("already has 42 refunded");
+    expect(done.answer).toContain("This order already has a refund of 42, so it cannot be refunded again.");
     expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(1);
     model.assertComplete();
     const events = await traceOf(agent, done.run_id);

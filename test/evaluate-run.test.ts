@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluateRun, type RunCheck } from "../evals/evaluate-run.js";
+import { evaluateRun, type RunCheck } from "../src/evals/evaluate-run.js";
 import type { TraceEvent, TraceKind } from "../src/trace/types.js";
 
 type Step = [kind: TraceKind, attributes: Record<string, unknown>];
@@ -159,6 +159,12 @@ describe("evaluateRun", () => {
     it("passes a run that gives no answer (denied or escalated)", () => {
       expect(check(run(started, ["run.finished", { status: "escalated", evidence: [] }]), "answer_grounded").pass).toBe(true);
       expect(check(run(started, finished([], "  ")), "answer_grounded").pass).toBe(true);
+    });
+
+    it("does not ask an escalation notice for evidence, but still asks a completed answer", () => {
+      const notice = "We have passed your request to a member of our team, who will get back to you.";
+      expect(check(run(started, ["run.finished", { status: "escalated", answer: notice, evidence: [] }]), "answer_grounded").pass).toBe(true);
+      expect(check(run(started, ["run.finished", { status: "completed", answer: notice, evidence: [] }]), "answer_grounded").pass).toBe(false);
     });
   });
 

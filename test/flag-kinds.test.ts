@@ -127,29 +127,32 @@ describe.each(backends)("each kind of rollback switch on $name", (backend) => {
       expect(events.some((event) => event.kind === "tool.call" && event.attributes["gen_ai.tool.name"] === "issue_refund")).toBe(false);
     };
 
-    it("the refund workflow escalates with the switch's reason: no approval row, no refund", async () => {
+    it("the refund workflow escalates, the switch's reason in the trace only: no approval row, no refund", async () => {
       await runtime.flags.set({ tenant: "acme", kind: "tool", target: "issue_refund", reason: "refund provider incident", setBy: "ops" });
       const orderId = await addOrder(store.db, { total: 42 });
       const record = await runtime.start({ ...requester, goal: refundGoal(orderId) });
       expect(record.route).toBe("refund_workflow");
       expect(record.status).toBe("escalated");
       expect(record.pending_approvals).toEqual([]);
-      expect(record.answer).toContain("issue_refund is switched off (refund provider incident)");
+      expect(record.answer).toMatch(/not available right now/);
+      expect(record.answer).not.toContain("refund provider incident");
       expect(await approvalsOf(record.run_id)).toBe(0);
       expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
       gateEvidence(await traceOf(runtime, record.run_id), "check_eligibility");
     });
 
-    it("the agent escalates with the switch's reason, without asking the model to work around it: no approval row, no refund", async () => {
+    it("the agent escalates, the switch's reason in the trace only, without asking the model to work around it: no approval row, no refund", async () => {
       const orderId = await addOrder(store.db, { total: 42 });
       const model = new ScriptedChatModel([aiToolCall("issue_refund", { order_id: orderId, amount: 42, reason: "arrived broken" }), aiText("Your refund is on its way.")]);
       const agent = await scripted({ model });
       await agent.flags.set({ tenant: "acme", kind: "tool", target: "issue_refund", reason: "refund provider incident", setBy: "ops" });
-      const record = await agent.start({ ...requester, goal: `Can you refund order ${orderId}? It arrived broken.` });
+      // Not a refund request (that would go to the workflow): the scripted model proposes the refund itself.
+      const record = await agent.start({ ...requester, goal: `My order ${orderId} arrived broken, please sort it out.` });
       expect(record.route).toBe("support_agent");
       expect(record.status).toBe("escalated");
       expect(record.pending_approvals).toEqual([]);
-      expect(record.answer).toContain("issue_refund is switched off (refund provider incident)");
+      expect(record.answer).toMatch(/not available right now/);
+      expect(record.answer).not.toContain("refund provider incident");
       expect(model.calls).toHaveLength(1);
       expect(await approvalsOf(record.run_id)).toBe(0);
       expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);

@@ -182,18 +182,26 @@ describe("OfflineChatModel", () => {
     expect(finalText(unknownOrder.replies)).toMatch(/could not find order A-9999.*no email address/);
   });
 
-  it("does not retry a denied call and says it was not allowed", async () => {
+  it("does not retry a denied call and says it was not allowed, quoting only a customer-facing reason", async () => {
     const { replies } = await runLoop("Look up A-1001 and message the customer.", {
       execute: (call) =>
         call.name === "send_message"
-          ? { content: { error: { code: "POLICY_DENIED", message: "Outbound messages are disabled" } }, status: "error" }
+          ? { content: { error: { code: "POLICY_DENIED", message: "outbound-off: disabled during incident 42", customer_reason: "Outbound messages are disabled." } }, status: "error" }
           : okTools(call),
     });
     const sends = replies.flatMap((reply) => reply.tool_calls?.filter((call) => call.name === "send_message") ?? []);
     expect(sends).toHaveLength(1);
     const answer = finalText(replies);
     expect(answer).toMatch(/message to the customer was not allowed \(Outbound messages are disabled\)/);
-    expect(answer).not.toMatch(/escalated/);
+    expect(answer).not.toMatch(/escalated|incident|outbound-off/);
+
+    // A denial's message is for the model (it may hold a rule's operator reason or an approver's comment).
+    const bare = await runLoop("Look up A-1001 and message the customer.", {
+      execute: (call) =>
+        call.name === "send_message" ? { content: { error: { code: "POLICY_DENIED", message: "rejected by the approver: tone is off" } }, status: "error" } : okTools(call),
+    });
+    expect(finalText(bare.replies)).toMatch(/message to the customer was not allowed, so it was not sent/);
+    expect(finalText(bare.replies)).not.toContain("tone is off");
   });
 
   it("answers a new question in the same thread from fresh lookups, with ids that keep counting", async () => {

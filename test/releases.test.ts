@@ -5,6 +5,7 @@ import { aiText, ScriptedChatModel } from "../src/model/scripted-chat-model.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
 import type { Store } from "../src/store/open-store.js";
 import { backends } from "./helpers/backends.js";
+import { recordPassingEval } from "./helpers/eval-gate.js";
 import { requester, runtimeOn } from "./helpers/runtime.js";
 
 const question = { ...requester, goal: "What is your refund policy for damaged items?" };
@@ -17,6 +18,8 @@ describe.each(backends)("active releases on $name", (backend) => {
   beforeAll(async () => {
     store = await backend.open();
     runtime = await runtimeOn(store);
+    // support@2 is a promotion: it passes the gate as after a successful `warden eval` (test/promotion.test.ts tests the gate).
+    await recordPassingEval(store.db, "support@2");
   });
   afterAll(async () => {
     for (const created of [runtime, ...extra]) await created.close();

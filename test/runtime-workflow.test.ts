@@ -95,12 +95,15 @@ describe.each(backends)("refund workflow on $name", (backend) => {
     expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
   });
 
-  it("a rejected approval ends the run denied with no refund", async () => {
+  it("a rejected approval ends the run denied with no refund; the approver's comment stays in the trace", async () => {
     const orderId = await addOrder(store.db);
     const waiting = await runtime.start({ ...requester, goal: refundGoal(orderId) });
     const done = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "reject", comment: "photo missing" });
     expect(done.status).toBe("denied");
-    expect(done.answer).toContain("photo missing");
+    expect(done.answer).toMatch(/was not approved/);
+    expect(done.answer).not.toContain("photo missing");
+    const resolved = (await runtime.getTrace("acme", done.run_id)).find((event) => event.kind === "approval.resolved");
+    expect(resolved?.attributes).toMatchObject({ decision: "reject", comment: "photo missing" });
     expect(done.effects).toEqual([]);
     expect(await refundsFor(store.db, "acme", orderId)).toHaveLength(0);
   });

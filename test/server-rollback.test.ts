@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRuntime, type Runtime } from "../src/runtime/create-runtime.js";
 import type { Store } from "../src/store/open-store.js";
 import { backends } from "./helpers/backends.js";
+import { recordPassingEval } from "./helpers/eval-gate.js";
 import { addOrder, refundGoal, refundsFor } from "./helpers/runtime.js";
 import { expectErrorShape, startTestServer, type TestKey, type TestServer } from "./helpers/server.js";
 
@@ -12,6 +13,8 @@ describe.each(backends)("rollback over HTTP on $name", (backend) => {
   beforeAll(async () => {
     store = await backend.open();
     server = await startTestServer(store);
+    // support@2 is a promotion: it passes the gate as after a successful `warden eval` (test/promotion.test.ts tests the gate).
+    await recordPassingEval(store.db, "support@2");
   });
   afterAll(async () => {
     await server.close();

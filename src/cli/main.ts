@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { isWardenError } from "../errors.js";
 import { runCheckpoints } from "./checkpoints.js";
 import { runDemo } from "./demo.js";
+import { runEvalCommand } from "./eval.js";
 import { runFlags } from "./flags.js";
 import { runKeys } from "./keys.js";
 import { runMemory } from "./memory.js";
@@ -18,6 +19,8 @@ Commands:
   serve           run the HTTP API on PORT (8080) / HOST (127.0.0.1); prints an admin key on first start
   keys create --tenant T --actor A --roles requester,approver,admin
                   create an API key and print it once as one JSON line
+  eval --release R [--baseline B|none] [--dataset D] [--json] [--out DIR] [--concurrency N] [--langsmith]
+                  run the release's eval dataset (and its baseline's) offline; the gate decides the exit status
   release list [--tenant T] | show <id> | activate <id> --tenant T
                   versioned releases; activating the previous one is the rollback (next run, no restart)
   flags set|clear (--tenant T | --global) --kind tool|prompt|model|workflow|agent|runtime [--target X] ...
@@ -63,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
     case "keys":
       await runKeys(rest);
       return 0;
+    case "eval":
+      return runEvalCommand(rest);
     case "release":
       await runRelease(rest);
       return 0;

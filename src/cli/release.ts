@@ -6,9 +6,14 @@ import { openCliRuntime, usageError } from "./open-cli-runtime.js";
 
 export const RELEASE_USAGE = `warden release list [--tenant T]      releases on disk; with --tenant, which one is active
 warden release show <id>                 one release file, validated, as JSON
-warden release activate <id> --tenant T [--by actor]
-                                         make <id> the tenant's active release (the next run uses it);
-                                         activating the previous release is the rollback
+warden release activate <id> --tenant T [--by actor] [--force --reason "…"]
+                                         make <id> the tenant's active release (the next run uses it).
+                                         Promotion gate: a release the tenant never ran needs a passing
+                                         \`npx warden eval --release <id>\` of its current content (else
+                                         EVAL_GATE_REQUIRED / EVAL_GATE_FAILED, exit 1); --force with a
+                                         --reason overrides it (audited as forced; --reason alone is
+                                         recorded too). Activating a release the tenant ran before, or
+                                         the default WARDEN_RELEASE, is the rollback: never blocked
 `;
 
 /** `warden release ...`: prints JSON lines on stdout. */
@@ -16,7 +21,7 @@ export async function runRelease(args: string[]): Promise<void> {
   const [subcommand, ...rest] = args;
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { tenant: { type: "string" }, by: { type: "string" } } });
+    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { tenant: { type: "string" }, by: { type: "string" }, force: { type: "boolean" }, reason: { type: "string" } } });
   } catch (error) {
     throw usageError(error, RELEASE_USAGE);
   }
@@ -48,9 +53,11 @@ export async function runRelease(args: string[]): Promise<void> {
     case "activate": {
       const id = positionals[0];
       if (!id || !values.tenant) throw new WardenError("VALIDATION_FAILED", `release activate needs an id and --tenant.\n\n${RELEASE_USAGE}`);
+      if (values.force && !values.reason?.trim()) throw new WardenError("VALIDATION_FAILED", `release activate --force needs --reason "…" (it is audited).\n\n${RELEASE_USAGE}`);
       const runtime = await openCliRuntime("PUT /v1/admin/releases/active with an admin key");
       try {
-        print(await runtime.releases.activate(values.tenant, id, values.by ?? "cli"));
+        const options = { ...(values.force ? { force: true } : {}), ...(values.reason === undefined ? {} : { reason: values.reason }) };
+        print(await runtime.releases.activate(values.tenant, id, values.by ?? "cli", options));
       } finally {
         await runtime.close();
       }

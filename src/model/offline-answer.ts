@@ -11,9 +11,12 @@ function joinList(items: string[]): string {
   return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
 
-/** A short reason in parentheses, when the denial gave a readable one. */
-function reasonSuffix(message: string): string {
-  const reason = message.trim().replace(/\.$/, "");
+/**
+ * A short reason in parentheses, when the denial gave a customer-facing one (`customer_reason`). The denial's
+ * `message` is never quoted: it may hold a policy rule's operator reason or an approver's comment.
+ */
+function reasonSuffix(outcome: { customerReason?: string }): string {
+  const reason = (outcome.customerReason ?? "").trim().replace(/\.$/, "");
   return reason === "" || reason.length > 160 || reason.startsWith("{") ? "" : ` (${reason})`;
 }
 
@@ -68,7 +71,7 @@ export function composeAnswer(turn: Turn, boundTools: ReadonlySet<string>): stri
         order.found ? `Order ${order.orderId} ${describeOrder(order)}.` : `I could not find order ${orderId}; please check the order id.`,
       );
     } else if (outcome?.kind === "denied") {
-      sentences.push(`I was not allowed to look up order ${orderId}${reasonSuffix(outcome.message)}.`);
+      sentences.push(`I was not allowed to look up order ${orderId}${reasonSuffix(outcome)}.`);
     } else {
       failures.push(`look up order ${orderId}`);
     }
@@ -79,7 +82,7 @@ export function composeAnswer(turn: Turn, boundTools: ReadonlySet<string>): stri
     const summary = summarizePolicy(policyCall.outcome.data);
     sentences.push(summary === undefined ? "I checked our refund policy." : `Our refund policy: ${summary}`);
   } else if (policyCall?.outcome?.kind === "denied") {
-    sentences.push(`I was not allowed to read the refund policy${reasonSuffix(policyCall.outcome.message)}.`);
+    sentences.push(`I was not allowed to read the refund policy${reasonSuffix(policyCall.outcome)}.`);
   } else if (policyCall !== undefined) {
     failures.push("read the refund policy");
   }
@@ -92,7 +95,7 @@ export function composeAnswer(turn: Turn, boundTools: ReadonlySet<string>): stri
   if (messageCall?.outcome?.kind === "ok") {
     sentences.push("I sent the customer a message with these details.");
   } else if (messageCall?.outcome?.kind === "denied") {
-    sentences.push(`Sending the message to the customer was not allowed${reasonSuffix(messageCall.outcome.message)}, so it was not sent.`);
+    sentences.push(`Sending the message to the customer was not allowed${reasonSuffix(messageCall.outcome)}, so it was not sent.`);
   } else if (messageCall !== undefined) {
     failures.push("send the message to the customer");
   } else if (asksToMessageCustomer(turn.goal)) {
@@ -114,7 +117,7 @@ export function composeAnswer(turn: Turn, boundTools: ReadonlySet<string>): stri
   // Calls of other tools (made by another model earlier in the thread) still count when they failed.
   for (const call of turn.calls) {
     if (["lookup_order", "read_policy", "send_message", "remember"].includes(call.name)) continue;
-    if (call.outcome?.kind === "denied") sentences.push(`The ${call.name} step was not allowed${reasonSuffix(call.outcome.message)}.`);
+    if (call.outcome?.kind === "denied") sentences.push(`The ${call.name} step was not allowed${reasonSuffix(call.outcome)}.`);
     else if (call.outcome?.kind !== "ok") failures.push(`complete the ${call.name} step`);
   }
 

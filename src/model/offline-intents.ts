@@ -1,10 +1,12 @@
 /** What the offline model reads from a goal. Plain patterns on purpose: the model must be predictable. */
+import { findOrderIds } from "../text/order-id.js";
 
-const ORDER_ID = /\b[A-Z]-\d{4}\b/g;
-
-/** Order ids in the goal (`A-1001`), each once, in the order they appear. */
+/**
+ * Order ids in the goal, canonical (`a1001`, `#A-1001` → `A-1001`), each once, in the order they appear: the
+ * router's parser, so the agent looks up the same orders the workflow would.
+ */
 export function extractOrderIds(goal: string): string[] {
-  return [...new Set(goal.match(ORDER_ID) ?? [])];
+  return findOrderIds(goal);
 }
 
 /** The goal is about refunds, returns or the policy, so the policy should be read before answering. */

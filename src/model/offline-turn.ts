@@ -6,8 +6,11 @@ export type ToolOutcome =
   | { kind: "ok"; data: unknown }
   /** The call failed (tool error, timeout, invalid output): the answer escalates to a person. */
   | { kind: "error"; message: string }
-  /** Policy, permission or an approver said no: never retried, mentioned in the answer. */
-  | { kind: "denied"; message: string };
+  /**
+   * Policy, permission or an approver said no: never retried, mentioned in the answer. `message` is for the
+   * model and may hold operator text; only `customerReason` (a result's `customer_reason`) may be quoted.
+   */
+  | { kind: "denied"; message: string; customerReason?: string };
 
 export interface TurnCall {
   id: string;
@@ -79,14 +82,16 @@ export function classifyToolResult(text: string, status: string | undefined): To
     (typeof record?.reason === "string" && record.reason) ||
     (typeof record?.message === "string" && record.message) ||
     text;
+  const customer = errorRecord?.customer_reason ?? record?.customer_reason;
+  const denied = { kind: "denied" as const, message, ...(typeof customer === "string" && customer.trim() !== "" ? { customerReason: customer } : {}) };
   const failed = status === "error" || (error !== undefined && error !== null && error !== false);
   if (failed || record === undefined) {
     if (DENIAL_CODE.test(code) || DENIAL_TEXT.test(message) || (record === undefined && DENIAL_TEXT.test(text))) {
-      return { kind: "denied", message };
+      return denied;
     }
     if (failed) return { kind: "error", message };
   } else if (/^(deny|denied|rejected)$/i.test(String(record.status ?? record.decision ?? record.effect ?? ""))) {
-    return { kind: "denied", message };
+    return denied;
   }
   return { kind: "ok", data: data === undefined ? text : data };
 }

@@ -1,5 +1,6 @@
 import type { DepsProvider } from "../graph/deps.js";
 import type { State, Update } from "../graph/state.js";
+import { CUSTOMER_NOTICES } from "./customer-notices.js";
 import { nodeKit } from "./node-kit.js";
 
 /**
@@ -25,11 +26,12 @@ export function createAnswerCheckNode(getDeps: DepsProvider) {
       proposed_by: "runtime",
     });
     if (decision.effect === "allow") return {};
+    // The rule and its reason are for operators (the `policy.decision` event above, and `escalation`).
     const reason = `the answer did not pass the final-answer policy (${decision.rule}: ${decision.reason})`;
     return {
       status: "escalated",
       escalation: reason,
-      answer: `I could not give a verified answer (${reason}). A member of our support team will follow up.`,
+      answer: `${decision.customerReason ?? CUSTOMER_NOTICES.unverified} ${CUSTOMER_NOTICES.followUp}`,
     };
   };
 }

@@ -1,17 +1,29 @@
 import type { DepsProvider } from "../graph/deps.js";
 import type { State, Update } from "../graph/state.js";
+import { CUSTOMER_NOTICES } from "./customer-notices.js";
 import { nodeKit } from "./node-kit.js";
 
-/** Hands the request to a person: no further tool runs, the customer is told someone will follow up. */
+/**
+ * The update a step returns to hand the run to a person. `reason` is for operators: it is traced by `escalate`
+ * (the `workflow.step` event of step `escalate`, attribute `detail`) and never shown to the customer. `notice`,
+ * when the step knows more than "someone will follow up" (e.g. a switched-off tool: "not available right now"),
+ * is what the customer reads; it travels in `answer`, which `escalate` keeps.
+ */
+export function escalateWith(reason: string, notice?: string): Update {
+  return notice === undefined ? { escalation: reason } : { escalation: reason, answer: notice };
+}
+
+/**
+ * Hands the request to a person: no further tool runs. The customer is told someone will follow up, in the
+ * words the escalating step chose (`escalateWith`) or the neutral notice; the operator reason stays in the trace.
+ */
 export function createEscalateNode(getDeps: DepsProvider) {
   return async function escalate(state: State): Promise<Update> {
     const kit = await nodeKit(getDeps, state, "escalate");
     const reason = state.escalation ?? "the request could not be completed automatically";
     kit.emit("workflow.step", { step: "escalate", status: "ok", detail: reason });
-    return {
-      status: "escalated",
-      escalation: reason,
-      answer: `I could not complete this automatically (${reason}). I have passed it to a member of our support team, who will follow up.`,
-    };
+    // An answer in state at this point was set with the escalation (intake clears the previous run's; paths that
+    // answer end without escalating).
+    return { status: "escalated", escalation: reason, answer: state.answer ?? CUSTOMER_NOTICES.escalated };
   };
 }

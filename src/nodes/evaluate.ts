@@ -1,6 +1,6 @@
 import type { DepsProvider } from "../graph/deps.js";
 import type { State, Update } from "../graph/state.js";
-import { evaluateRun } from "../../evals/evaluate-run.js";
+import { evaluateRun } from "../evals/evaluate-run.js";
 import { nodeKit } from "./node-kit.js";
 
 /**

@@ -3,6 +3,7 @@ import type { ApprovalState, CallDecision, State } from "../graph/state.js";
 import type { Decision, PolicyPoint } from "../policy/types.js";
 import { requestApproval } from "../store/approvals.js";
 import { hashArgs } from "../tools/args-hash.js";
+import { callPolicyScope } from "./call-policy-scope.js";
 import type { NodeKit } from "./node-kit.js";
 
 const SEVERITY = { allow: 0, require_approval: 1, deny: 2 } as const;
@@ -38,26 +39,7 @@ export async function gateToolCall(
   options: { proposedBy: "model" | "workflow"; requestApproval: boolean },
 ): Promise<GateResult> {
   const tool = kit.loaded.tools.get(call.name);
-  const parsed = tool?.input.safeParse(call.args);
-  const argsValid = parsed?.success === true;
-  let facts: Record<string, unknown> = {};
-  let factsError: string | undefined;
-  if (tool?.policyFacts && argsValid) {
-    try {
-      facts = await tool.policyFacts(parsed.data, { tenant: state.tenant, db: kit.deps.db });
-    } catch (error) {
-      factsError = error instanceof Error ? error.message : String(error);
-    }
-  }
-  const subject = {
-    tool: call.name,
-    args: call.args,
-    known: tool !== undefined,
-    args_valid: argsValid,
-    side_effect: tool?.sideEffect ?? "unknown",
-    proposed_by: options.proposedBy,
-  };
-  const ctx = { tenant: state.tenant, actor: state.actor, roles: state.roles, facts };
+  const { subject, ctx, factsError } = await callPolicyScope(kit, state, call, options.proposedBy);
   const points: PolicyPoint[] = ["tool_call", ...(tool?.policyPoints ?? [])];
   const decisions: Decision[] = points.map((point) => kit.loaded.policy.decide(point, subject, ctx));
   // Policy is still asked, so the trace shows what it would have said; the switch outranks it (first of equals).

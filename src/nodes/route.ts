@@ -3,21 +3,21 @@ import type { RouteName, State, Update } from "../graph/state.js";
 import { WardenError } from "../errors.js";
 import type { FlagSnapshot } from "../runtime/flags.js";
 import type { FlagRow } from "../store/flags.js";
+import { refundRequestOrderId } from "../text/refund-request.js";
 import { nodeKit } from "./node-kit.js";
 
-const ORDER_ID = /\b[A-Z]-\d{4}\b/;
-const REFUND_INTENT = /\b(refund|money back|reimburse)/i;
-const QUESTION = /\?\s*$|^\s*(what|how|why|when|where|can|could|do|does|is|are)\b/i;
-
 /**
- * Deterministic work goes to the refund workflow: a request to refund a known order (named in the context or
- * the goal). Anything open-ended, including questions about refunds, goes to the agent.
+ * Deterministic work goes to the refund workflow: a request to refund a known order, named in the context or
+ * in the goal. Whether a goal is such a request is decided by `refundRequestOrderId` (`src/text/refund-request.ts`
+ * states the rule: asks for a refund in so many words, names an order id in any usual spelling, and asks no open
+ * question; "Could you refund A-1001?" is a request, "Can I still get a refund for A-1001?" a question).
+ * Anything open-ended, including questions about refunds and eligibility, goes to the agent.
  */
 export function chooseRoute(goal: string, context: Record<string, unknown> | undefined): { route: RouteName; reason: string } {
   if (typeof context?.order_id === "string" && (context.intent === undefined || context.intent === "refund")) {
     return { route: "refund_workflow", reason: "context names an order to refund" };
   }
-  if (REFUND_INTENT.test(goal) && ORDER_ID.test(goal) && !QUESTION.test(goal)) {
+  if (refundRequestOrderId(goal) !== undefined) {
     return { route: "refund_workflow", reason: "goal asks to refund a named order" };
   }
   return { route: "support_agent", reason: "open-ended request" };

@@ -1,10 +1,13 @@
 import { ToolMessage } from "@langchain/core/messages";
 import type { DepsProvider } from "../graph/deps.js";
-import type { Denial, EffectSummary, MemoryProposal, State, Update } from "../graph/state.js";
+import type { CallDecision, Denial, EffectSummary, MemoryProposal, State, Update } from "../graph/state.js";
 import { denialDraft } from "../tools/support/denial-draft.js";
 import { REMEMBER_TOOL } from "../tools/support/remember.js";
 import type { Authorization, ToolResult } from "../tools/types.js";
 import { lastAiMessage } from "./agent.js";
+import { CUSTOMER_NOTICES } from "./customer-notices.js";
+import { customerReasonOf } from "./customer-reason.js";
+import { escalateWith } from "./escalate.js";
 import { FLAG_TOOL_RULE } from "./gate-tool-call.js";
 import { nodeKit, type NodeKit } from "./node-kit.js";
 import { callWorkflowTool } from "./workflow/call-tool.js";
@@ -15,13 +18,32 @@ function toolMessage(id: string, name: string, body: unknown, failed: boolean): 
 
 /**
  * The answer of a run that policy denied at the moment of an effect, drafted by `draft_response` (so it rests
- * on a tool result, as the final-answer policy asks). Falls back to a plain sentence when drafting fails.
+ * on a tool result, as the final-answer policy asks). Falls back to a plain sentence when drafting fails. It
+ * gives the rule's `customer_reason` (or a neutral notice), never the rule's `reason`: that is for operators.
  */
 async function denialAnswer(kit: NodeKit, state: State, call: { name: string; args: unknown }, denial: Denial): Promise<{ answer: string; evidence: string[] }> {
-  const draft = denialDraft(call, denial);
+  const neutral = call.name === "issue_refund" ? CUSTOMER_NOTICES.refundDenied : CUSTOMER_NOTICES.requestDenied;
+  const customerReason = (await customerReasonOf(kit, state, call, denial.rule, "model")) ?? neutral;
+  const draft = denialDraft(call, customerReason);
   const result = await callWorkflowTool(kit, state, "compose_denial", draft.tool, draft.args);
   if (result.status === "ok") return { answer: (result.output as { draft: string }).draft, evidence: [result.callId] };
-  return { answer: `I could not complete this request: ${denial.reason}`, evidence: [] };
+  return { answer: `We could not complete your request. ${customerReason}`, evidence: [] };
+}
+
+/**
+ * What the model is told about a call that was not authorized. Only customer-facing text: the model writes the
+ * customer's answer, so the rule's operator `reason` and the approver's comment (both in the trace) are not in
+ * it. `customer_reason`, when present, is the text the answer may give (the offline model quotes only that).
+ */
+async function refusal(kit: NodeKit, state: State, call: { name: string; args: unknown }, decision: CallDecision | undefined): Promise<Record<string, unknown>> {
+  if (decision?.effect === "require_approval") return { code: "POLICY_DENIED", message: "The call was rejected by the approver. Do not retry it." };
+  if (decision?.rule === FLAG_TOOL_RULE) return { code: "POLICY_DENIED", message: `${call.name} is not available right now. Do not retry it.` };
+  const customerReason = decision ? await customerReasonOf(kit, state, call, decision.rule, "model") : undefined;
+  return {
+    code: "POLICY_DENIED",
+    message: `The call was denied by policy${customerReason ? `: ${customerReason.replace(/\.$/, "")}` : ""}. Do not retry it.`,
+    ...(customerReason ? { customer_reason: customerReason } : {}),
+  };
 }
 
 /**
@@ -39,12 +61,12 @@ export function createToolsNode(getDeps: DepsProvider) {
     const evidence: string[] = [];
     const effects: Record<string, EffectSummary> = {};
     const proposals: MemoryProposal[] = [];
-    let escalation: string | undefined;
+    let escalation: { reason: string; notice?: string } | undefined;
     let denied: { call: { name: string; args: unknown }; denial: Denial } | undefined;
     for (const call of lastAiMessage(state)?.tool_calls ?? []) {
       const id = call.id ?? "";
       if (denied) {
-        const message = `Not executed: the run ended because policy denied ${denied.call.name} (${denied.denial.rule}).`;
+        const message = `Not executed: the run ended because policy denied ${denied.call.name}.`;
         messages.push(toolMessage(id, call.name, { error: { code: "RUN_ENDED", message } }, true));
         continue;
       }
@@ -57,19 +79,18 @@ export function createToolsNode(getDeps: DepsProvider) {
         authorization = { kind: "approval", approvalId: approval.approval_id, approver: approval.approver ?? "", argsHash: approval.args_hash };
       }
       if (!authorization) {
-        const why = decision?.effect === "require_approval" ? `rejected by the approver${approval?.comment ? `: ${approval.comment}` : ""}` : `denied by policy (${decision?.rule ?? "no decision"}): ${decision?.reason ?? "not decided"}`;
-        messages.push(toolMessage(id, call.name, { error: { code: "POLICY_DENIED", message: `The call was ${why}. Do not retry it.` } }, true));
+        messages.push(toolMessage(id, call.name, { error: await refusal(kit, state, call, decision) }, true));
         // A switch met at the gate ends the run as one met below does: a person follows up (same reason text).
-        if (decision?.rule === FLAG_TOOL_RULE) escalation ??= decision.reason;
+        if (decision?.rule === FLAG_TOOL_RULE) escalation ??= { reason: decision.reason, notice: CUSTOMER_NOTICES.unavailable };
         continue;
       }
       // Read now, not when the call was proposed: a switch set while the run waited for approval still wins.
       const disabled = kit.flags.find("tool", call.name);
       if (disabled) {
         kit.flagApplied(disabled, "call not executed; run escalated");
-        const message = `${call.name} is switched off${disabled.reason ? ` (${disabled.reason})` : ""}`;
-        messages.push(toolMessage(id, call.name, { error: { code: "TOOL_DISABLED", message: `${message}. The call was not executed.` } }, true));
-        escalation ??= message;
+        const reason = `${call.name} is switched off${disabled.reason ? ` (${disabled.reason})` : ""}`;
+        messages.push(toolMessage(id, call.name, { error: { code: "TOOL_DISABLED", message: `${call.name} is not available right now. The call was not executed.` } }, true));
+        escalation ??= { reason, notice: CUSTOMER_NOTICES.unavailable };
         continue;
       }
       const result: ToolResult = await kit.deps.executor.execute(
@@ -99,18 +120,18 @@ export function createToolsNode(getDeps: DepsProvider) {
         evidence.push(id);
         messages.push(toolMessage(id, call.name, result.output, false));
       } else if (result.denial) {
-        messages.push(toolMessage(id, call.name, { error: { ...result.error, denial: result.denial } }, true));
+        // The rule and its reason are in the trace and the run's `denial`; the thread keeps only what a model may repeat.
+        messages.push(toolMessage(id, call.name, { error: { code: result.error.code, message: "Denied by policy at the moment of the effect; the call was not executed. Do not retry it." } }, true));
         denied = { call: { name: call.name, args: call.args }, denial: result.denial };
       } else {
         messages.push(toolMessage(id, call.name, { error: result.error }, true));
-        if (result.permanent) escalation ??= `${call.name} failed: ${result.error.message}`;
+        if (result.permanent) escalation ??= { reason: `${call.name} failed: ${result.error.message}` };
       }
     }
-    const update: Update = { messages, evidence, effects, ...(proposals.length > 0 ? { memory_proposals: proposals } : {}), ...(escalation ? { escalation } : {}) };
-    if (!denied) return update;
+    const update: Update = { messages, evidence, effects, ...(proposals.length > 0 ? { memory_proposals: proposals } : {}) };
+    if (!denied) return escalation ? { ...update, ...escalateWith(escalation.reason, escalation.notice) } : update;
     // The denial ends the run: an escalation an earlier call of the turn asked for gives way to it.
     const answer = await denialAnswer(kit, state, denied.call, denied.denial);
-    const { escalation: _dropped, ...rest } = update;
-    return { ...rest, answer: answer.answer, evidence: [...evidence, ...answer.evidence], status: "denied", denial: denied.denial };
+    return { ...update, answer: answer.answer, evidence: [...evidence, ...answer.evidence], status: "denied", denial: denied.denial };
   };
 }

@@ -1,6 +1,6 @@
 import { evaluateCondition, resolvePath, type PolicyScope } from "./conditions.js";
 import { POLICY_ERROR_RULE, parsePolicy, type PolicyDocumentInput, type PolicyRule } from "./policy-schema.js";
-import { renderReason } from "./render-reason.js";
+import { renderCustomerReason, renderReason } from "./render-reason.js";
 import type {
   Decision,
   PolicyContext,
@@ -56,7 +56,9 @@ export function createPolicyEngine(document: PolicyDocumentInput): PolicyEngine 
   const ref = `${doc.id}@${doc.version}`;
 
   const rulesByPoint = new Map<string, PolicyRule[]>();
+  const rulesById = new Map<string, PolicyRule>();
   for (const rule of doc.rules) {
+    rulesById.set(rule.id, rule);
     const rules = rulesByPoint.get(rule.point) ?? [];
     rules.push(rule);
     rulesByPoint.set(rule.point, rules);
@@ -103,9 +105,27 @@ export function createPolicyEngine(document: PolicyDocumentInput): PolicyEngine 
           policy: ref,
         };
       }
-      return { point, effect: winner.effect, rule: winner.id, reason: renderReason(winner.reason, scope), policy: ref };
+      const customerReason = winner.customer_reason === undefined ? undefined : renderCustomerReason(winner.customer_reason, scope);
+      return {
+        point,
+        effect: winner.effect,
+        rule: winner.id,
+        reason: renderReason(winner.reason, scope),
+        ...(customerReason === undefined ? {} : { customerReason }),
+        policy: ref,
+      };
     } catch (error) {
       return { point, effect: "deny", rule: POLICY_ERROR_RULE, reason: errorMessage(error), policy: ref };
+    }
+  }
+
+  function customerReason(ruleId: string, subject: PolicySubject, ctx: PolicyContext): string | undefined {
+    try {
+      const template = rulesById.get(ruleId)?.customer_reason;
+      return template === undefined ? undefined : renderCustomerReason(template, buildScope(subject, ctx));
+    } catch {
+      // Only wording: a scope that cannot be read leaves the caller's neutral text.
+      return undefined;
     }
   }
 
@@ -121,5 +141,5 @@ export function createPolicyEngine(document: PolicyDocumentInput): PolicyEngine 
   // Callers get their own copy: the engine's params are frozen and shared by every decision.
   const paramsFor = (tenant: string): Params => structuredClone(tenantParams(tenant));
 
-  return { ref, decide, permissionsFor, paramsFor };
+  return { ref, decide, customerReason, permissionsFor, paramsFor };
 }

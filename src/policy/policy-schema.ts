@@ -17,8 +17,16 @@ export const policyRuleSchema = z.strictObject({
   tool: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   when: conditionSchema.optional(),
   effect: policyEffectSchema,
-  /** May hold `{path}` placeholders filled from the scope (`{subject.args.amount}`, `{params.refund_cap}`). */
+  /**
+   * For operators: traces, approvals, API answers. May hold `{path}` placeholders filled from the scope
+   * (`{subject.args.amount}`, `{params.refund_cap}`). Never shown to the customer.
+   */
   reason: z.string().min(1),
+  /**
+   * What the customer may be told about this decision, in their words (same placeholders). Optional: without it
+   * the customer gets a neutral text for the situation, never `reason`.
+   */
+  customer_reason: z.string().min(1).optional(),
 });
 
 const paramsSchema = z.record(z.string(), z.json());
@@ -74,14 +82,18 @@ function checkReferences(doc: PolicyDocument, ctx: z.RefinementCtx): void {
     }
     seen.add(rule.id);
 
-    const placeholders = [...rule.reason.matchAll(PLACEHOLDER_PATTERN)].map((match) => match[1] ?? "");
-    for (const placeholder of placeholders) {
-      if (!PATH_PATTERN.test(placeholder)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["rules", index, "reason"],
-          message: `placeholder "{${placeholder}}" is not a path under subject, facts, params or ctx`,
-        });
+    const placeholders: string[] = [];
+    for (const field of ["reason", "customer_reason"] as const) {
+      for (const match of (rule[field] ?? "").matchAll(PLACEHOLDER_PATTERN)) {
+        const placeholder = match[1] ?? "";
+        placeholders.push(placeholder);
+        if (!PATH_PATTERN.test(placeholder)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["rules", index, field],
+            message: `placeholder "{${placeholder}}" is not a path under subject, facts, params or ctx`,
+          });
+        }
       }
     }
 

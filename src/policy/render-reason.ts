@@ -23,3 +23,21 @@ export function renderReason(template: string, scope: PolicyScope): string {
     PATH_PATTERN.test(path) ? formatValue(resolvePath(scope, path)) : placeholder,
   );
 }
+
+/**
+ * Fills the placeholders of a rule's `customer_reason`, strictly: the customer must never read `(missing)` or a
+ * JSON object, so a placeholder that resolves to anything but a string, a finite number or a boolean makes the
+ * whole text undefined (the caller then says something neutral). Long values are cut as in `renderReason`.
+ * @example renderCustomerReason("outside our {params.refund_window_days}-day refund window", scope)
+ *   // "outside our 30-day refund window"
+ */
+export function renderCustomerReason(template: string, scope: PolicyScope): string | undefined {
+  let complete = true;
+  const text = template.replace(PLACEHOLDER_PATTERN, (placeholder, path: string) => {
+    const value = PATH_PATTERN.test(path) ? resolvePath(scope, path) : undefined;
+    const readable = typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
+    if (!readable) complete = false;
+    return readable ? formatValue(value) : placeholder;
+  });
+  return complete ? text : undefined;
+}

@@ -10,7 +10,7 @@ import { finalizeRun } from "./finalize-run.js";
 import { resolveRunInput } from "./resolve-run-input.js";
 import { isRunStopped, type RunRegistry, type StopReason } from "./run-control.js";
 import type { RunLogger } from "./run-logger.js";
-import { runGraph, type ExecutableGraph } from "./run-graph.js";
+import { runGraph, runObserverOf, type ExecutableGraph, type ExecutionResult, type RunExecution, type RunObservation } from "./run-graph.js";
 
 export interface RunSettings {
   /** How long a claimed lease lasts without a heartbeat. */
@@ -37,6 +37,21 @@ const STOP_STATUS = { cancel: "cancelled", interrupt: "interrupted", rollback: "
 
 function backoffMs(base: number, attempt: number): number {
   return Math.min(60_000, base * 2 ** Math.max(0, attempt - 1));
+}
+
+function errorInfo(error: unknown): { code: string; message: string } {
+  return { code: isWardenError(error) ? error.code : "RUN_FAILED", message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Whether a failed attempt gets another (see `failed`). */
+function willRetry(run: RunRow, code: string): boolean {
+  return !PERMANENT_CODES.has(code) && run.attempts < run.max_attempts;
+}
+
+/** Which execution of the run this is, for observers (tracing). */
+function executionKind(run: RunRow, input: unknown): RunExecution["kind"] {
+  if (input === run.input) return "start";
+  return input === null ? "continue" : "resume";
 }
 
 /**
@@ -77,10 +92,9 @@ export function createRunExecutor(ctx: {
   }
 
   async function failed(run: RunRow, fence: Fence, error: unknown): Promise<void> {
-    const code = isWardenError(error) ? error.code : "RUN_FAILED";
-    const message = error instanceof Error ? error.message : String(error);
+    const { code, message } = errorInfo(error);
     const trace = deps.trace.forRun({ tenant: run.tenant_id, runId: run.run_id, release: run.release_id });
-    if (!PERMANENT_CODES.has(code) && run.attempts < run.max_attempts) {
+    if (willRetry(run, code)) {
       const delay = backoffMs(settings.retryDelayMs, run.attempts);
       await deps.trace.release(run.run_id).catch(() => {});
       await db.transaction(async (tx) => {
@@ -96,6 +110,24 @@ export function createRunExecutor(ctx: {
     await finalizeRun(ctx, run, fence, { status: "failed", error: { code, message } });
   }
 
+  /** Tracing of an execution starts here; a tracer that fails must not fail the run, so it is then left out. */
+  function beginObservation(run: RunRow, input: unknown): RunObservation | undefined {
+    try {
+      return runObserverOf(deps)?.begin({ run, kind: executionKind(run, input) });
+    } catch (error) {
+      log.warn({ run_id: run.run_id, err: error }, "run tracing could not start");
+      return undefined;
+    }
+  }
+
+  async function endObservation(run: RunRow, observation: RunObservation, result: ExecutionResult): Promise<void> {
+    try {
+      await observation.end(result);
+    } catch (error) {
+      log.warn({ run_id: run.run_id, err: error }, "run tracing failed");
+    }
+  }
+
   async function execute(job: RunJob): Promise<void> {
     const checkpointThread = checkpointThreadId(job.tenant, job.thread_id);
     const claim = await claimRun(db, { tenant: job.tenant, runId: job.run_id, owner, ttlMs: settings.leaseTtlMs, checkpointThread });
@@ -108,6 +140,9 @@ export function createRunExecutor(ctx: {
     const checkpointThread = checkpointThreadId(run.tenant_id, run.thread_id);
     const fence: Fence = { tenant: run.tenant_id, runId: run.run_id, owner, token: Number(run.lease_token) };
     registry.begin(run.run_id, fence.token);
+    // Tracing of this execution (LangSmith, OTLP), when configured; ended in `finally`, after the trace is released.
+    let observation: RunObservation | undefined;
+    let observed: ExecutionResult = { status: "failed", route: null };
     try {
       if (run.attempts > run.max_attempts) {
         const last = run.error ? `; last error: ${run.error.message}` : "; the process executing it stopped each time";
@@ -126,6 +161,7 @@ export function createRunExecutor(ctx: {
       if (next.kind === "waiting") {
         outcome = { status: "waiting_approval", answer: null };
       } else {
+        if (next.kind === "graph") observation = beginObservation(run, next.input);
         const result =
           next.kind === "finished"
             ? { values: next.values, waiting: false }
@@ -136,17 +172,27 @@ export function createRunExecutor(ctx: {
                   durability: settings.durability,
                   live: ctx.isLive(run.run_id),
                   trace: deps.trace.forRun({ tenant: run.tenant_id, runId: run.run_id, release: run.release_id }),
+                  ...(observation?.config ? { config: observation.config } : {}),
                 },
                 next.input,
               );
         outcome = outcomeOf(result.values, result.waiting);
       }
+      observed = { status: outcome.status, route: outcome.route ?? null, answer: outcome.answer ?? null };
       // The trace is complete before the outcome is visible: whoever reads the finished run reads all its events.
       await deps.trace.release(run.run_id);
       if (registry.stopReason(run.run_id) === "lease_lost") return false;
       return await finalizeRun(ctx, run, fence, outcome);
     } catch (error) {
       const stop = isRunStopped(error) ? error.reason : isRunStopped((error as { cause?: unknown })?.cause) ? registry.stopReason(run.run_id) : undefined;
+      if (observation) {
+        const info = errorInfo(error);
+        observed = stop
+          ? { status: stop === "handback" || stop === "lease_lost" ? stop : STOP_STATUS[stop], route: null }
+          : isStoreUnavailable(error)
+            ? { status: "retrying", route: null, error: { code: "STORE_UNAVAILABLE", message: info.message } }
+            : { status: willRetry(run, info.code) ? "retrying" : "failed", route: null, error: info };
+      }
       if (stop) {
         await deps.trace.release(run.run_id).catch(() => {});
         await stopped(run, fence, stop);
@@ -169,6 +215,8 @@ export function createRunExecutor(ctx: {
       await failed(run, fence, error);
       return true;
     } finally {
+      // Before waiters wake: whoever reads the finished run and then closes the runtime flushes this execution too.
+      if (observation) await endObservation(run, observation, observed);
       registry.end(run.run_id);
       ctx.settled(run.run_id);
     }

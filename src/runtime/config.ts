@@ -64,6 +64,22 @@ export const ConfigSchema = z.object({
   WARDEN_WEBHOOK_MAX_ATTEMPTS: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(50).default(8)),
   WARDEN_WEBHOOK_ALLOW_PRIVATE: z.preprocess(blankToUndefined, z.enum(["true", "false"]).default("false")),
   WARDEN_WEBHOOK_ALLOW_HOSTS: optional(),
+  // Observability (docs/observability.md): LangSmith traces and OTLP export, both redacted like run_events.
+  /** `true`: every run is one LangSmith trace, sent by Warden's redacting tracer. */
+  LANGSMITH_TRACING: z.preprocess(blankToUndefined, z.enum(["true", "false"]).default("false")),
+  LANGSMITH_API_KEY: optional(),
+  /** Default: LangSmith's cloud API. */
+  LANGSMITH_ENDPOINT: z.preprocess(blankToUndefined, z.url().optional()),
+  LANGSMITH_PROJECT: z.preprocess(blankToUndefined, z.string().default("default")),
+  /** Set: runs are exported as OTLP/HTTP spans to `<endpoint>/v1/traces` (GenAI semantic conventions). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(blankToUndefined, z.url().optional()),
+  /** The traces URL itself, when it is not `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(blankToUndefined, z.url().optional()),
+  /** `key=value,key2=value2` sent with every export. */
+  OTEL_EXPORTER_OTLP_HEADERS: optional(),
+  OTEL_SERVICE_NAME: z.preprocess(blankToUndefined, z.string().default("warden")),
+  /** How long `close()` waits for pending traces and spans to be delivered (ms). */
+  WARDEN_TRACE_FLUSH_TIMEOUT_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(600_000).default(10_000)),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -9,7 +9,9 @@ import { createToolExecutor } from "../tools/executor.js";
 import { createToolRegistry } from "../tools/registry.js";
 import { supportTools } from "../tools/support/index.js";
 import type { ToolDefinition } from "../tools/types.js";
-import { createRedactor } from "../trace/redact.js";
+import { envTracingEnabled, guardEnvTracer } from "../trace/langsmith-env-guard.js";
+import { traceToolRuns } from "../trace/langsmith-tool-runs.js";
+import { createRedactor, type Redactor } from "../trace/redact.js";
 import { createTraceStore } from "../trace/trace-store.js";
 import type { TraceEvent } from "../trace/types.js";
 import { createFlags, type Flags } from "./flags.js";
@@ -26,6 +28,10 @@ export interface GraphDepsOptions {
   /** Where releases/, prompts/ and policies/ live. */
   root?: string;
   redactFields?: string[];
+  /** The redactor of traces and memory (default: built from `redactFields`); the runtime shares it with its exporters. */
+  redactor?: Redactor;
+  /** Each tool call becomes a LangSmith `tool` run under its node (only with LangSmith tracing on). */
+  traceToolRuns?: boolean;
   env?: Record<string, string | undefined>;
   /** Rollback switches (default: `createFlags(db)`); tests inject one with a shorter staleness. */
   flags?: Flags;
@@ -39,9 +45,12 @@ export interface GraphDepsOptions {
 export function createGraphDeps(options: GraphDepsOptions): GraphDeps {
   const root = options.root ?? PROJECT_ROOT;
   const registry = createToolRegistry(options.tools ?? supportTools);
-  const executor = createToolExecutor({ registry, db: options.db });
+  const toolExecutor = createToolExecutor({ registry, db: options.db });
+  const executor = options.traceToolRuns ? traceToolRuns(toolExecutor) : toolExecutor;
   // One redactor for traces and memory: what a trace would hide is not remembered either.
-  const redactor = createRedactor({ fields: options.redactFields ?? [] });
+  const redactor = options.redactor ?? createRedactor({ fields: options.redactFields ?? [] });
+  // LangChain's own env tracer (LANGSMITH_TRACING=true in the process) redacts too, whatever Warden's config says.
+  if (envTracingEnabled()) guardEnvTracer(options.redactFields ?? []);
   const trace = createTraceStore(options.db, {
     redactor,
     ...(options.onTraceEvent ? { onEvent: options.onTraceEvent } : {}),

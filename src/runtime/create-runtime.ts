@@ -10,6 +10,7 @@ import type { ApprovalDecisionInput } from "../runs/decide-run.js";
 import { createRunRegistry } from "../runs/run-control.js";
 import { silentLogger, type RunLogger } from "../runs/run-logger.js";
 import type { RunRecord } from "../runs/run-record.js";
+import { combineRunObservers, observeRuns } from "../runs/run-graph.js";
 import type { RunSummary, RunPage, ApprovalPage } from "../runs/run-pages.js";
 import type { Schedules } from "../runs/schedules.js";
 import { type ApprovalRow } from "../store/approvals.js";
@@ -17,6 +18,9 @@ import { openStore, type Store } from "../store/open-store.js";
 import type { RunStatus } from "../store/runs.js";
 import type { WebhookEndpointRow } from "../store/webhook-endpoints.js";
 import type { ToolDefinition } from "../tools/types.js";
+import { createLangSmithTracing } from "../trace/langsmith-tracing.js";
+import { createOtelRunExportFromConfig } from "../trace/otel-exporter.js";
+import { createRedactor } from "../trace/redact.js";
 import type { TraceEvent } from "../trace/types.js";
 import { loadConfig, type Config } from "./config.js";
 import { createGraphDeps } from "./create-graph-deps.js";
@@ -143,6 +147,11 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const log = options.log ?? silentLogger;
   const hub = createRunEventHub();
   const registry = createRunRegistry();
+  // Observability (docs/observability.md): both undefined unless configured, and then no run pays for them.
+  const redactor = createRedactor({ fields: config.WARDEN_REDACT_FIELDS });
+  const langsmith = createLangSmithTracing(config, redactor);
+  const otel = createOtelRunExportFromConfig(config, redactor);
+  const observeEvent = otel ? (options.onTraceEvent ? publishToBoth(otel.onEvent, options.onTraceEvent) : otel.onEvent) : options.onTraceEvent;
   const deps = createGraphDeps({
     db: store.db,
     model: options.model,
@@ -150,12 +159,16 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     tools: options.tools,
     root: options.root,
     redactFields: config.WARDEN_REDACT_FIELDS,
+    redactor,
+    traceToolRuns: langsmith !== undefined,
     env,
-    onTraceEvent: options.onTraceEvent ? publishToBoth(hub.publish, options.onTraceEvent) : hub.publish,
+    onTraceEvent: observeEvent ? publishToBoth(hub.publish, observeEvent) : hub.publish,
     ...(options.flags ? { flags: options.flags } : {}),
     runControl: registry,
   });
-  const releases = createReleaseCatalog({ db: store.db, deps, defaultRelease: config.WARDEN_RELEASE, root: options.root });
+  observeRuns(deps, combineRunObservers([langsmith?.observer, otel?.observer]));
+  const flushTraces = () => flushWithin(config.WARDEN_TRACE_FLUSH_TIMEOUT_MS, [langsmith?.flush(), otel?.shutdown()]);
+  const releases = createReleaseCatalog({ db: store.db, deps, defaultRelease: config.WARDEN_RELEASE, root: options.root, tools: options.tools });
   const graph = compile(deps, store);
   const settings: RunEngineSettings = {
     leaseMs: config.WARDEN_RUN_LEASE_MS,
@@ -201,6 +214,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   try {
     await service.open(options.worker ?? true);
   } catch (error) {
+    await flushTraces();
     if (ownsStore) await store.close().catch(() => {});
     throw error;
   }
@@ -255,7 +269,23 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 
     async close() {
       await service.close(options.drainTimeoutMs ?? 30_000);
+      // Pending LangSmith batches and OTLP spans go out before the process may exit (bounded: a dead collector
+      // must not hold a shutdown).
+      await flushTraces();
       if (ownsStore) await store.close();
     },
   };
+}
+
+/** Waits for the tracing flushes, at most `ms`; a flush that fails or times out is given up, never thrown. */
+async function flushWithin(ms: number, flushes: Array<Promise<void> | undefined>): Promise<void> {
+  const pending = flushes.filter((flush): flush is Promise<void> => flush !== undefined).map((flush) => flush.catch(() => {}));
+  if (pending.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  await Promise.race([Promise.all(pending), deadline]);
+  clearTimeout(timer);
 }

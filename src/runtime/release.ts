@@ -26,6 +26,10 @@ export const ReleaseSchema = z.object({
   policy: z.string().regex(/^policies\/[a-z0-9_-]+@\d+\.json$/),
   workflow: z.string().regex(/^[a-z_]+@\d+$/),
   agent: z.object({ max_steps: z.number().int().min(1).max(50) }).default({ max_steps: 6 }),
+  /** The release this one replaces: the baseline its eval is compared with (CI, `warden eval` without --baseline). */
+  replaces: z.string().regex(RELEASE_ID).optional(),
+  /** The fixture set that gates this release: `evals/datasets/<dataset>.jsonl`. */
+  eval: z.object({ dataset: z.string().regex(/^[a-z][a-z0-9_-]*@\d+$/) }).optional(),
 });
 export type Release = z.infer<typeof ReleaseSchema>;
 

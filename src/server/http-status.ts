@@ -5,7 +5,8 @@ import type { ErrorCode } from "../errors.js";
  * over every code, so adding a code to src/errors.ts without a status here fails the type check.
  *
  * Choices worth knowing: RELEASE_NOT_FOUND is 400 (the client named a release in the body; the URL it called
- * exists), APPROVAL_MISMATCH is 409 (the pending call changed under the approver: re-read and decide again).
+ * exists), APPROVAL_MISMATCH is 409 (the pending call changed under the approver: re-read and decide again),
+ * EVAL_GATE_REQUIRED / EVAL_GATE_FAILED are 409 (the release's state refuses the switch until an eval passes).
  * Codes that describe the server's own files or tools (policy, release, tool errors) are 500: a client cannot
  * cause them, and their messages are not shown.
  */
@@ -32,6 +33,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   SCHEDULE_NOT_FOUND: 404,
   THREAD_BUSY: 409,
   IDEMPOTENCY_IN_FLIGHT: 409,
+  EVAL_GATE_REQUIRED: 409,
+  EVAL_GATE_FAILED: 409,
   REQUEST_TIMEOUT: 408,
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -40,6 +43,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   INTERNAL: 500,
   RELEASE_INVALID: 500,
   POLICY_INVALID: 500,
+  DATASET_INVALID: 500,
   TOOL_UNKNOWN: 500,
   TOOL_INPUT_INVALID: 500,
   TOOL_OUTPUT_INVALID: 500,

@@ -199,6 +199,9 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
       const attributes: Record<string, unknown> = {
         "gen_ai.tool.name": call.name,
         "gen_ai.tool.call.id": call.id,
+        // The call's arguments (redacted with the rest of the event): evals match trajectories on them, and an
+        // operator reading the trace sees what was asked, not only a hash.
+        ...(isPlainObject(call.args) ? { "gen_ai.tool.call.arguments": call.args } : {}),
         origin: scope.origin,
         retries: 0,
       };
@@ -223,4 +226,8 @@ export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
       return outcome.result;
     },
   };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -46,6 +46,7 @@ export const traceAttributeSchemas = {
   "tool.call": z.looseObject({
     "gen_ai.tool.name": toolName,
     "gen_ai.tool.call.id": toolCallId,
+    "gen_ai.tool.call.arguments": z.record(z.string(), z.unknown()).optional().describe("The call's arguments as the tool received them (redacted)."),
     side_effect: z.enum(["none", "read", "write", "irreversible"]),
     status: z.enum(["ok", "error", "denied", "replayed"]),
     latency_ms: milliseconds,

@@ -1,13 +1,16 @@
 import type { DepsProvider } from "../../graph/deps.js";
 import type { State, Update } from "../../graph/state.js";
 import { FLAG_TOOL_RULE, gateToolCall } from "../gate-tool-call.js";
+import { CUSTOMER_NOTICES } from "../customer-notices.js";
+import { escalateWith } from "../escalate.js";
 import { nodeKit, workflowCallId } from "../node-kit.js";
 
 /**
  * Step 3: asks policy about the exact refund the workflow would issue (an absent amount means the order total).
  * Policy holds the business rules (cap, window, order total, approval); this step only records the answer.
  * A switched-off `issue_refund` escalates, as it does when the switch is met after the approval: the refund is
- * not ineligible, only unavailable for now, so a person follows up instead of the customer being told "denied".
+ * not ineligible, only unavailable for now, so a person follows up instead of the customer being told "denied"
+ * (the customer hears it is not available right now; the switch's reason stays in the trace).
  */
 export function createCheckEligibilityNode(getDeps: DepsProvider) {
   return async function checkEligibility(state: State): Promise<Update> {
@@ -20,6 +23,6 @@ export function createCheckEligibilityNode(getDeps: DepsProvider) {
     const { decision } = await gateToolCall(kit, state, { id: callId, name: "issue_refund", args: refund }, { proposedBy: "workflow", requestApproval: false });
     kit.emit("workflow.step", { step: "check_eligibility", status: "ok", detail: `${decision.effect} (${decision.rule})` });
     const recorded = { refund_request: refund, eligibility: decision, decisions: { [callId]: decision } };
-    return decision.rule === FLAG_TOOL_RULE ? { ...recorded, escalation: decision.reason } : recorded;
+    return decision.rule === FLAG_TOOL_RULE ? { ...recorded, ...escalateWith(decision.reason, CUSTOMER_NOTICES.unavailable) } : recorded;
   };
 }

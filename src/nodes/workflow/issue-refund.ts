@@ -1,6 +1,8 @@
 import type { DepsProvider } from "../../graph/deps.js";
 import type { State, Update } from "../../graph/state.js";
 import type { Authorization } from "../../tools/types.js";
+import { noticeForToolError } from "../customer-notices.js";
+import { escalateWith } from "../escalate.js";
 import { nodeKit, workflowCallId } from "../node-kit.js";
 import { callWorkflowTool } from "./call-tool.js";
 
@@ -34,7 +36,8 @@ export function createIssueRefundNode(getDeps: DepsProvider) {
     }
     if (result.status !== "ok") {
       kit.emit("workflow.step", { step: "issue_refund", status: "failed", detail: result.error.message });
-      return { effects, escalation: `the refund could not be issued: ${result.error.message}` };
+      // A switch met here (set while the run waited for approval) is "not available right now" to the customer.
+      return { effects, ...escalateWith(`the refund could not be issued: ${result.error.message}`, noticeForToolError(result.error.code)) };
     }
     kit.emit("workflow.step", { step: "issue_refund", status: "ok", detail: result.replayed ? "replayed from the effect ledger" : undefined });
     return { effects, refund: result.output as Record<string, unknown>, evidence: [result.callId] };

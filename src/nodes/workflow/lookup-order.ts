@@ -1,5 +1,7 @@
 import type { DepsProvider } from "../../graph/deps.js";
 import type { State, Update } from "../../graph/state.js";
+import { noticeForToolError } from "../customer-notices.js";
+import { escalateWith } from "../escalate.js";
 import { nodeKit } from "../node-kit.js";
 import { callWorkflowTool } from "./call-tool.js";
 
@@ -7,10 +9,11 @@ import { callWorkflowTool } from "./call-tool.js";
 export function createLookupOrderNode(getDeps: DepsProvider) {
   return async function lookupOrder(state: State): Promise<Update> {
     const kit = await nodeKit(getDeps, state, "lookup_order");
-    const result = await callWorkflowTool(kit, state, "lookup_order", "lookup_order", { order_id: state.refund_request!.order_id });
+    const orderId = state.refund_request!.order_id;
+    const result = await callWorkflowTool(kit, state, "lookup_order", "lookup_order", { order_id: orderId });
     if (result.status !== "ok") {
       kit.emit("workflow.step", { step: "lookup_order", status: "failed", detail: result.error.message });
-      return { escalation: `order lookup failed: ${result.error.message}` };
+      return escalateWith(`order lookup failed: ${result.error.message}`, noticeForToolError(result.error.code, orderId));
     }
     kit.emit("workflow.step", { step: "lookup_order", status: "ok" });
     return { order: result.output as Record<string, unknown>, evidence: [result.callId] };

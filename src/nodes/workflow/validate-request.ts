@@ -1,5 +1,7 @@
 import type { DepsProvider } from "../../graph/deps.js";
 import type { State, Update } from "../../graph/state.js";
+import { CUSTOMER_NOTICES } from "../customer-notices.js";
+import { escalateWith } from "../escalate.js";
 import { nodeKit } from "../node-kit.js";
 import { parseRefundRequest } from "./parse-refund-request.js";
 
@@ -10,13 +12,13 @@ export function createValidateRequestNode(getDeps: DepsProvider) {
   return async function validateRequest(state: State): Promise<Update> {
     const kit = await nodeKit(getDeps, state, "validate_request");
     const request = parseRefundRequest(state.goal, state.context);
-    let problem: string | undefined;
-    if (!request.order_id || !ORDER_ID.test(request.order_id)) problem = "no valid order id (like A-1001) in the request";
+    let problem: { reason: string; notice: string } | undefined;
+    if (!request.order_id || !ORDER_ID.test(request.order_id)) problem = { reason: "no valid order id (like A-1001) in the request", notice: CUSTOMER_NOTICES.orderIdMissing };
     else if (request.amount !== undefined && !(Number.isFinite(request.amount) && request.amount > 0 && Math.round(request.amount * 100) === request.amount * 100)) {
-      problem = "the refund amount must be a positive number with at most two decimals";
+      problem = { reason: "the refund amount must be a positive number with at most two decimals", notice: CUSTOMER_NOTICES.amountInvalid };
     }
-    kit.emit("workflow.step", { step: "validate_request", status: problem ? "failed" : "ok", detail: problem ?? `order ${request.order_id}` });
-    if (problem) return { escalation: problem };
+    kit.emit("workflow.step", { step: "validate_request", status: problem ? "failed" : "ok", detail: problem?.reason ?? `order ${request.order_id}` });
+    if (problem) return escalateWith(problem.reason, problem.notice);
     // amount 0 stands for "not given yet": check_eligibility fills in the order total.
     return { refund_request: { order_id: request.order_id!, amount: request.amount ?? 0, reason: request.reason ?? state.goal } };
   };

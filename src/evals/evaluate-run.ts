@@ -1,5 +1,5 @@
-import { findPii } from "../src/trace/pii.js";
-import type { TraceEvent } from "../src/trace/types.js";
+import { findPii } from "../trace/pii.js";
+import type { TraceEvent } from "../trace/types.js";
 
 /** One property of a run, judged from its trace alone. */
 export interface RunCheck {
@@ -114,6 +114,8 @@ function answerGrounded(events: TraceEvent[]): RunCheck {
     }
     if (event.kind === "policy.decision" && a.point === "final_answer" && a.effect === "allow") answerAllowed = true;
     if (event.kind !== "run.finished") continue;
+    // An escalated run tells the customer a person takes over (a fixed notice): it claims nothing to ground.
+    if (a.status === "escalated") continue;
     const answer = text(a, "answer");
     if (answer === undefined || answer.trim() === "") continue;
     answers++;

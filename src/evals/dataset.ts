@@ -1,0 +1,158 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { WardenError } from "../errors.js";
+import { PROJECT_ROOT } from "../runtime/release.js";
+import { DATASET_ID, datasetPath } from "./dataset-files.js";
+
+/**
+ * One fixture of a dataset (`evals/datasets/<name>@<version>.jsonl`, one case per line). Everything a case
+ * needs is in the line: who asks what, what people do while the run goes on (`script`), and what must hold
+ * afterwards (`expect`). docs/evals.md documents the format for people who never read this file.
+ */
+const Identifier = z.string().min(1).max(120).regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/);
+const Role = z.enum(["requester", "approver", "admin"]);
+
+const Turn = z.strictObject({
+  goal: z.string().min(1),
+  /** The earlier turn's own context (e.g. the order it was about). */
+  context: z.record(z.string(), z.json()).optional(),
+  /** Approvals of the earlier turn are decided like the main run's: approve by default. */
+  decision: z.enum(["approve", "reject", "none"]).default("approve"),
+});
+
+export const CaseInputSchema = z.strictObject({
+  tenant: Identifier,
+  actor: Identifier,
+  roles: z.array(Role).min(1),
+  goal: z.string().min(1).max(4000),
+  context: z.record(z.string(), z.json()).optional(),
+  /** The customer the run is about: memory is read and written for this subject. */
+  subject: Identifier.optional(),
+  /** Earlier turns on the same thread, run (and their approvals decided) before the case's own goal. */
+  turns: z.array(Turn).max(10).default([]),
+});
+
+const FlagKind = z.enum(["tool", "prompt", "model", "workflow", "agent", "runtime"]);
+
+/**
+ * One thing a person (or the world) does. Decisions (`approve`, `reject`) happen when the run waits for an
+ * approval; every other step happens before anything else, unless `when` moves it: `after_turns` between the earlier
+ * turns and the case's own run, `waiting` while the run waits (a switch flipped, consent withdrawn between the
+ * request and the approval). Steps run in the order written.
+ */
+const When = z.enum(["before", "after_turns", "waiting"]).default("before");
+export const ScriptStepSchema = z.discriminatedUnion("do", [
+  z.strictObject({ do: z.literal("approve"), by: Identifier, roles: z.array(Role).default(["approver"]), comment: z.string().max(2000).optional() }),
+  z.strictObject({ do: z.literal("reject"), by: Identifier, roles: z.array(Role).default(["approver"]), comment: z.string().max(2000).optional() }),
+  z.strictObject({ do: z.literal("grant_consent"), subject: Identifier, by: Identifier.optional(), when: When }),
+  z.strictObject({ do: z.literal("withdraw_consent"), subject: Identifier, by: Identifier.optional(), when: When }),
+  z.strictObject({
+    do: z.literal("set_flag"),
+    kind: FlagKind,
+    target: z.string().max(200).optional(),
+    mode: z.enum(["agent", "refuse"]).optional(),
+    reason: z.string().max(500).optional(),
+    by: Identifier.optional(),
+    when: When,
+  }),
+  /** A tool misbehaves: `transient` failures `times` times (then it works), or `permanent` on every call. */
+  z.strictObject({ do: z.literal("fail_tool"), tool: Identifier, mode: z.enum(["transient", "permanent"]), times: z.number().int().min(1).max(10).default(1) }),
+  /** Rows the case needs beyond the seed (its own order, say, with a planted note). */
+  z.strictObject({
+    do: z.literal("add_order"),
+    order_id: z.string().regex(/^[A-Z]-\d{4}$/),
+    total: z.number().positive(),
+    delivered_days_ago: z.number().int().min(0).default(5),
+    note: z.string().max(2000).nullable().default(null),
+    email: z.email().default("casey@example.com"),
+  }),
+]);
+export type ScriptStep = z.infer<typeof ScriptStepSchema>;
+
+const Count = z.number().int().min(0);
+const TrajectoryCall = z.strictObject({ tool: Identifier, args: z.record(z.string(), z.json()).default({}) });
+
+export const ExpectSchema = z.strictObject({
+  route: z.enum(["refund_workflow", "support_agent"]).optional(),
+  status: z.enum(["completed", "waiting_approval", "denied", "escalated", "failed", "refused"]),
+  /** The refused request's error code (status `refused`: the run was never created). */
+  error: z.string().optional(),
+  /** Executed side-effecting calls per tool (status ok or replayed); tools not named are not checked. */
+  effects: z.record(Identifier, Count).default({}),
+  /** The tools the run must call, in order or not (`mode`), and how their arguments must match. */
+  trajectory: z
+    .strictObject({
+      calls: z.array(TrajectoryCall),
+      mode: z.enum(["strict", "unordered", "subset", "superset"]).default("superset"),
+      args: z.enum(["exact", "ignore", "subset", "superset"]).default("ignore"),
+    })
+    .optional(),
+  /** Tools that must not run (executed or attempted). */
+  forbidden_tools: z.array(Identifier).default([]),
+  answer: z.strictObject({ contains: z.array(z.string().min(1)).default([]), not_contains: z.array(z.string().min(1)).default([]) }).default({ contains: [], not_contains: [] }),
+  /** The error codes the script's decisions must meet, in order (e.g. APPROVAL_FORBIDDEN: the requester approving). */
+  decision_errors: z.array(z.string()).default([]),
+  /** Trace event kinds the run must have recorded. */
+  trace_kinds: z.array(z.string()).default([]),
+});
+
+export const EvalCaseSchema = z.strictObject({
+  id: Identifier,
+  tags: z.array(z.string().min(1)).default([]),
+  description: z.string().optional(),
+  input: CaseInputSchema,
+  script: z.array(ScriptStepSchema).default([]),
+  expect: ExpectSchema,
+});
+export type EvalCase = z.infer<typeof EvalCaseSchema>;
+
+export interface Dataset {
+  id: string;
+  name: string;
+  version: number;
+  cases: EvalCase[];
+  /** The file's bytes, for the content hash and the LangSmith upload. */
+  text: string;
+}
+
+/** Parses a dataset's JSONL text; every bad line is reported with its number and zod's path. */
+export function parseDataset(id: string, text: string): Dataset {
+  if (!DATASET_ID.test(id)) throw new WardenError("DATASET_INVALID", `Dataset id "${id}" is not of the form name@version.`);
+  const cases: EvalCase[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  text.split("\n").forEach((line, index) => {
+    if (line.trim() === "" || line.trimStart().startsWith("//")) return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      problems.push(`line ${index + 1}: not JSON`);
+      return;
+    }
+    const parsed = EvalCaseSchema.safeParse(raw);
+    if (!parsed.success) {
+      problems.push(...parsed.error.issues.map((issue) => `line ${index + 1}: ${issue.path.join(".") || "(case)"}: ${issue.message}`));
+      return;
+    }
+    if (seen.has(parsed.data.id)) problems.push(`line ${index + 1}: duplicate case id ${parsed.data.id}`);
+    seen.add(parsed.data.id);
+    cases.push(parsed.data);
+  });
+  if (problems.length > 0) throw new WardenError("DATASET_INVALID", `Dataset ${id} is invalid:\n  ${problems.slice(0, 20).join("\n  ")}`, { details: problems });
+  if (cases.length === 0) throw new WardenError("DATASET_INVALID", `Dataset ${id} has no cases.`);
+  const [name, version] = id.split("@") as [string, string];
+  return { id, name, version: Number(version), cases, text };
+}
+
+/** Reads and validates `evals/datasets/<id>.jsonl`. */
+export function loadDataset(id: string, root: string = PROJECT_ROOT): Dataset {
+  let text: string;
+  try {
+    text = readFileSync(join(root, datasetPath(id)), "utf8");
+  } catch {
+    throw new WardenError("DATASET_INVALID", `Dataset ${id} does not exist (${datasetPath(id)}).`);
+  }
+  return parseDataset(id, text);
+}

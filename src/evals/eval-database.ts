@@ -1,0 +1,75 @@
+import { openStore, type Store } from "../store/open-store.js";
+import { seedIfEmpty } from "../store/seed.js";
+
+/** Tables a reset keeps: what migrations and the engine installed, not what a case wrote. */
+const KEPT = new Set(["warden_migrations", "checkpoint_migrations"]);
+/** pg-boss keeps its queue definitions and version beside the jobs; only the jobs belong to a case. */
+const ENGINE_DATA = new Set(["job", "archive"]);
+
+/**
+ * Embedded databases for an experiment, never the store that serves traffic. Each case gets a database that holds
+ * the seed and nothing else: opening a PGlite costs seconds, so a few are opened once and reset between cases
+ * (every table a case can write is truncated and the seed loaded again, in one transaction: ~60 ms), which keeps
+ * cases from seeing each other's refunds, memories, flags or activations.
+ */
+export interface EvalDatabases {
+  /** Runs `work` on a database of its own, reset to the seed; waits while all are in use. */
+  use<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+async function truncatableTables(store: Store): Promise<string[]> {
+  const { rows } = await store.db.query<{ schemaname: string; tablename: string }>(
+    `SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
+  );
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  return rows
+    .filter(({ schemaname, tablename }) => (schemaname === store.db.schema ? !KEPT.has(tablename) : schemaname.endsWith("_jobs") && ENGINE_DATA.has(tablename)))
+    .map(({ schemaname, tablename }) => `${quote(schemaname)}.${quote(tablename)}`);
+}
+
+export async function resetToSeed(store: Store): Promise<void> {
+  const tables = await truncatableTables(store);
+  await store.db.transaction(async (tx) => {
+    await tx.exec(`TRUNCATE ${tables.join(", ")} RESTART IDENTITY CASCADE`);
+  });
+  await seedIfEmpty(store.db);
+}
+
+export async function createEvalDatabases(count: number): Promise<EvalDatabases> {
+  const idle: Store[] = [];
+  const all: Store[] = [];
+  const waiting: Array<(store: Store) => void> = [];
+  const opened = await Promise.allSettled(Array.from({ length: Math.max(1, count) }, () => openStore({ dataDir: "memory://" })));
+  for (const result of opened) if (result.status === "fulfilled") all.push(result.value);
+  const failure = opened.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failure) {
+    await Promise.allSettled(all.map((store) => store.close()));
+    throw failure.reason;
+  }
+  idle.push(...all);
+  // A fresh database holds the seed already; only a used one needs a reset.
+  const used = new WeakSet<Store>();
+
+  const acquire = () => new Promise<Store>((resolve) => (idle.length > 0 ? resolve(idle.pop()!) : waiting.push(resolve)));
+  const release = (store: Store) => {
+    const next = waiting.shift();
+    if (next) next(store);
+    else idle.push(store);
+  };
+  return {
+    async use(work) {
+      const store = await acquire();
+      try {
+        if (used.has(store)) await resetToSeed(store);
+        used.add(store);
+        return await work(store);
+      } finally {
+        release(store);
+      }
+    },
+    async close() {
+      await Promise.allSettled(all.map((store) => store.close()));
+    },
+  };
+}
