@@ -207,6 +207,7 @@ describe("tool executor", () => {
     expect(ok).toEqual({
       "gen_ai.tool.name": "scripted",
       "gen_ai.tool.call.id": "call_a",
+      "gen_ai.tool.call.arguments": { n: 1 },
       side_effect: "read",
       status: "ok",
       latency_ms: expect.any(Number),

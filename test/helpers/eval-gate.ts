@@ -1,12 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { releaseContentHash } from "../../src/evals/content-hash.js";
-import { PROJECT_ROOT } from "../../src/runtime/release.js";
 import type { Queryable } from "../../src/store/db.js";
 import { recordEvalRun, type EvalRunRow } from "../../src/store/eval-runs.js";
 import type { ToolDefinition } from "../../src/tools/types.js";
+import { createEvalRoot } from "./eval-root.js";
 
 /** One valid case: enough for a dataset file to exist and be hashed (the gate tests never run it). */
 export const TINY_DATASET = `${JSON.stringify({
@@ -28,12 +25,9 @@ export interface ProjectCopy {
  * helpers below.
  */
 export function copyProject(): ProjectCopy {
-  const root = mkdtempSync(join(tmpdir(), "warden-gate-"));
-  for (const folder of ["releases", "prompts", "policies"]) cpSync(join(PROJECT_ROOT, folder), join(root, folder), { recursive: true });
-  cpSync(join(PROJECT_ROOT, "package-lock.json"), join(root, "package-lock.json"));
-  mkdirSync(join(root, "evals", "datasets"), { recursive: true });
-  writeFileSync(join(root, "evals", "datasets", "support@1.jsonl"), TINY_DATASET);
-  return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
+  const copy = createEvalRoot();
+  copy.write("evals/datasets/support@1.jsonl", TINY_DATASET);
+  return { root: copy.root, remove: copy.remove };
 }
 
 export interface RecordEvalOptions {

@@ -6,41 +6,28 @@ import { defineEvaluator, scoreOf } from "../evaluator.js";
  * explanation instead"), approvers' comments, switches' reasons, error messages, rule ids. The customer hears
  * customer-facing text; none of these belongs in the answer.
  */
+/** Where each event kind keeps text meant for operators (the escalate step's reason is its `detail`). */
+const OPERATOR_FIELDS: Partial<Record<TraceEvent["kind"], readonly string[]>> = {
+  "policy.decision": ["reason"],
+  "approval.requested": ["reason"],
+  "approval.resolved": ["comment"],
+  "flag.applied": ["reason"],
+  "route.decided": ["reason"],
+  "tool.call": ["error_message"],
+  "run.failed": ["error_message"],
+};
+
 function operatorTexts(events: readonly TraceEvent[]): string[] {
   const texts: string[] = [];
-  const add = (value: unknown) => {
-    if (typeof value === "string" && value.trim() !== "") texts.push(value);
-  };
   for (const event of events) {
     const a = event.attributes;
-    switch (event.kind) {
-      case "policy.decision":
-        add(a.reason);
-        if (typeof a.rule === "string" && a.rule.includes("-")) texts.push(a.rule);
-        break;
-      case "approval.requested":
-        add(a.reason);
-        break;
-      case "approval.resolved":
-        add(a.comment);
-        break;
-      case "flag.applied":
-        add(a.reason);
-        break;
-      case "route.decided":
-        add(a.reason);
-        break;
-      case "tool.call":
-      case "run.failed":
-        add(a.error_message);
-        break;
-      case "workflow.step":
-        // The escalate step traces the operator's reason in `detail`; other steps' details are facts, not prose.
-        if (a.step === "escalate") add(a.detail);
-        break;
-      default:
-        break;
+    const fields = event.kind === "workflow.step" && a.step === "escalate" ? ["detail"] : (OPERATOR_FIELDS[event.kind] ?? []);
+    for (const field of fields) {
+      const value = a[field];
+      if (typeof value === "string" && value.trim() !== "") texts.push(value);
     }
+    // Rule ids (`refund-window`) are internal names too.
+    if (event.kind === "policy.decision" && typeof a.rule === "string" && a.rule.includes("-")) texts.push(a.rule);
   }
   return texts;
 }
