@@ -110,6 +110,49 @@ describe.each(backends)("memory in runs on $name", (backend) => {
     expect(JSON.stringify(state.values.messages)).not.toContain("Speaks Portuguese");
   });
 
+  it("consent withdrawn while the run waits for an approval: the turns after the resume no longer see the memory", async () => {
+    const subject = freshSubject();
+    await consent(subject);
+    const written = await runtime.deps.memory((await runtime.deps.release("support@1")).policy).write("acme", subject, { kind: "preference", content: "Prefers email over phone calls" }, caller);
+    const model = new ScriptedChatModel([
+      aiToolCall("send_message", { to: "jane.doe@example.com", subject: "Your order", body: "It ships today." }, "call_send_memory"),
+      aiText("I have sent the customer an update."),
+    ]);
+    const agent = await runtimeOn(store, { model });
+    others.push(agent);
+    const waiting = await agent.start({ ...requester, subject, goal: "Tell the customer of A-1001 it ships today." });
+    expect(waiting.status).toBe("waiting_approval");
+    expect(String(model.calls[0]!.messages.map((message) => message.content))).toContain("Prefers email over phone calls");
+    expect(await runtime.memory.setConsent("acme", subject, false, caller)).toEqual({ granted: false, deleted: 1 });
+    const done = await agent.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
+    expect(done.status).toBe("completed");
+    const afterResume = model.calls.at(-1)!.messages;
+    expect(afterResume.some((message) => String(message.content).includes("<customer-memory"))).toBe(false);
+    // The second look is traced: which entries the run dropped, by id, never by content.
+    const reads = ofKind(await traceOf(agent, done.run_id), "memory.read");
+    expect(reads.at(-1)).toMatchObject({ rule: "revalidated", count: 0, memory_ids: [], dropped: 1 });
+    expect(JSON.stringify(reads)).not.toContain("Prefers email");
+    expect(reads[0]).toMatchObject({ memory_ids: [written.memory!.memoryId] });
+  });
+
+  it("a memory corrected while the run waits reaches the model in its corrected form", async () => {
+    const subject = freshSubject();
+    await consent(subject);
+    const written = await runtime.deps.memory((await runtime.deps.release("support@1")).policy).write("acme", subject, { kind: "preference", content: "Speaks Dutch" }, caller);
+    const model = new ScriptedChatModel([
+      aiToolCall("send_message", { to: "jane.doe@example.com", subject: "Your order", body: "It ships today." }, "call_send_corrected"),
+      aiText("Sent."),
+    ]);
+    const agent = await runtimeOn(store, { model });
+    others.push(agent);
+    const waiting = await agent.start({ ...requester, subject, goal: "Tell the customer of A-1001 it ships today." });
+    await runtime.memory.correct("acme", subject, written.memory!.memoryId, "Speaks Flemish", caller);
+    await agent.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
+    const context = model.calls.at(-1)!.messages.map((message) => String(message.content)).join("\n");
+    expect(context).toContain("Speaks Flemish");
+    expect(context).not.toContain("Speaks Dutch");
+  });
+
   it("a run without a subject reads no memory and its proposals are denied as no-subject", async () => {
     const record = await runtime.start({ ...requester, goal: "Where is my order A-1001? Please remember that I work nights." });
     const events = await traceOf(runtime, record.run_id);

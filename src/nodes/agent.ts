@@ -4,6 +4,7 @@ import type { State, Update } from "../graph/state.js";
 import { WardenError } from "../errors.js";
 import { modelRequestName, modelSystemName } from "../model/model-identity.js";
 import { stripInvisibleCharactersDeep } from "../text/invisible-characters.js";
+import { currentMemories } from "./current-memories.js";
 import { nodeKit } from "./node-kit.js";
 import { effectiveModel, effectivePrompt } from "./release-fallbacks.js";
 
@@ -129,10 +130,13 @@ export function createAgentNode(getDeps: DepsProvider) {
       throw new WardenError("MODEL_ERROR", `Model ${modelRequestName(model)} cannot call tools.`);
     }
     const bound = model.bindTools(kit.loaded.tools.modelTools());
+    // The first turn uses what memory_read just fetched; later turns (after a tool call or a resume) re-check it.
+    const revalidated = steps === 0 ? undefined : await currentMemories(kit, state);
+    const memories = revalidated ? { ...state, memories: revalidated } : state;
     const started = performance.now();
     let response: AIMessage;
     try {
-      response = withCleanToolCalls((await bound.invoke(withMemory(conversation, memoryContext(state), lastHumanIndex(conversation)))) as AIMessage);
+      response = withCleanToolCalls((await bound.invoke(withMemory(conversation, memoryContext(memories), lastHumanIndex(conversation)))) as AIMessage);
     } catch (error) {
       throw new WardenError("MODEL_ERROR", `Model call failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
@@ -146,7 +150,7 @@ export function createAgentNode(getDeps: DepsProvider) {
       tool_calls: toolCalls.map((call) => ({ "gen_ai.tool.call.id": call.id, "gen_ai.tool.name": call.name })),
       "gen_ai.response.finish_reasons": [toolCalls.length > 0 ? "tool_calls" : "stop"],
     });
-    const update: Update = { messages: [...added, response], agent_steps: steps + 1 };
+    const update: Update = { messages: [...added, response], agent_steps: steps + 1, ...(revalidated ? { memories: revalidated } : {}) };
     if (toolCalls.length === 0) return { ...update, answer: messageText(response), status: "completed" };
     return update;
   };
