@@ -5,6 +5,7 @@ import type { Runtime } from "../src/runtime/create-runtime.js";
 import type { RunRecord } from "../src/runs/run-record.js";
 import type { Store } from "../src/store/open-store.js";
 import { pruneCheckpoints, retentionCutoff, type PruneCounts } from "../src/store/prune-checkpoints.js";
+import { runtimeChannels } from "../src/kernel/state.js";
 import { backends } from "./helpers/backends.js";
 import { addOrder, approver, refundGoal, refundsFor, requester, runtimeOn } from "./helpers/runtime.js";
 
@@ -85,7 +86,7 @@ describe.each(backends)("checkpoint retention, keep_latest, on $name", (backend)
     for (const thread of threads) await age(store, thread, 40);
 
     // batchSize 1: each thread in its own transaction, so the batching loop is exercised.
-    const counts = await pruneCheckpoints(store.db, { olderThan: retention(), batchSize: 1 });
+    const counts = await pruneCheckpoints(store.db, { channels: runtimeChannels(), olderThan: retention(), batchSize: 1 });
 
     const after = await Promise.all(threads.map((thread) => rowsOf(store, thread)));
     for (const rows of after) {
@@ -109,7 +110,7 @@ describe.each(backends)("checkpoint retention, keep_latest, on $name", (backend)
     expect(pruned[1]!.values).toMatchObject({ status: "completed", answer: refund.answer });
     expect(Object.values(pruned[1]!.values.effects as object)).toEqual([expect.objectContaining({ tool: "issue_refund", status: "completed" })]);
 
-    expect(await pruneCheckpoints(store.db, { olderThan: retention() })).toEqual(NOTHING);
+    expect(await pruneCheckpoints(store.db, { channels: runtimeChannels(), olderThan: retention() })).toEqual(NOTHING);
 
     // A new run on the pruned thread gets the earlier conversation: the model sees it before the new question.
     const next = await agent.start({ ...requester, goal: "Remind me: where was order A-1001?", threadId: "keep-chat" });
@@ -127,7 +128,7 @@ describe.each(backends)("checkpoint retention, keep_latest, on $name", (backend)
     const before = await rowsOf(store, "keep-waiting");
     await age(store, "keep-waiting", 400);
 
-    expect(await pruneCheckpoints(store.db, { olderThan: retention() })).toEqual(NOTHING);
+    expect(await pruneCheckpoints(store.db, { channels: runtimeChannels(), olderThan: retention() })).toEqual(NOTHING);
     expect(await rowsOf(store, "keep-waiting")).toEqual(before);
 
     const done = await runtime.decide({ ...approver, approvalId: waiting.pending_approvals[0]!.approval_id, decision: "approve" });
@@ -155,7 +156,7 @@ describe.each(backends)("checkpoint retention, keep_latest, on $name", (backend)
     const before = await rowsOf(store, "keep-failed");
     await age(store, "keep-failed", 400);
 
-    expect(await pruneCheckpoints(store.db, { olderThan: retention() })).toEqual(NOTHING);
+    expect(await pruneCheckpoints(store.db, { channels: runtimeChannels(), olderThan: retention() })).toEqual(NOTHING);
     expect(await rowsOf(store, "keep-failed")).toEqual(before);
 
     const recovered = await runtime.recover("acme", failed.run_id);
@@ -168,7 +169,7 @@ describe.each(backends)("checkpoint retention, keep_latest, on $name", (backend)
     await age(store, "keep-recent", 29);
     const before = await rowsOf(store, "keep-recent");
 
-    expect(await pruneCheckpoints(store.db, { olderThan: retention() })).toEqual(NOTHING);
+    expect(await pruneCheckpoints(store.db, { channels: runtimeChannels(), olderThan: retention() })).toEqual(NOTHING);
     expect(await rowsOf(store, "keep-recent")).toEqual(before);
   });
 });
@@ -195,7 +196,7 @@ describe.each(backends)("checkpoint retention, delete_thread, on $name", (backen
     const before = await Promise.all(["gone-1", "gone-2"].map((thread) => rowsOf(store, thread)));
     const recent = await rowsOf(store, "stays");
 
-    const counts = await pruneCheckpoints(store.db, { olderThan: retention(), mode: "delete_thread", batchSize: 1 });
+    const counts = await pruneCheckpoints(store.db, { channels: runtimeChannels(), olderThan: retention(), mode: "delete_thread", batchSize: 1 });
 
     expect(counts).toEqual({
       threads: 2,
@@ -209,7 +210,7 @@ describe.each(backends)("checkpoint retention, delete_thread, on $name", (backen
       expect(await runtime.threadState("acme", thread)).toEqual({ thread_id: thread, values: {}, next: [], checkpoint_id: null });
     }
     expect(await rowsOf(store, "stays")).toEqual(recent);
-    expect(await pruneCheckpoints(store.db, { olderThan: retention(), mode: "delete_thread" })).toEqual(NOTHING);
+    expect(await pruneCheckpoints(store.db, { channels: runtimeChannels(), olderThan: retention(), mode: "delete_thread" })).toEqual(NOTHING);
 
     // A new run on a deleted thread starts from nothing, like a new thread.
     const orderId = await addOrder(store.db);

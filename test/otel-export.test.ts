@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runObserverOf } from "../src/runs/run-graph.js";
+import { runObserverOf } from "../src/trace/run-observer.js";
 import { createRuntime, type Runtime } from "../src/runtime/create-runtime.js";
 import type { Store } from "../src/store/open-store.js";
 import { otelRunIds } from "../src/trace/otel-ids.js";

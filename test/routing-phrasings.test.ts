@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extractOrderIds } from "../src/model/offline-intents.js";
-import { chooseRoute } from "../src/nodes/route.js";
+import { chooseRoute } from "../src/kernel/route-choice.js";
 import { parseRefundRequest } from "../src/nodes/workflow/parse-refund-request.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
 import type { Store } from "../src/store/open-store.js";

@@ -3,7 +3,9 @@ import { WardenError } from "../errors.js";
 import { loadConfig } from "../runtime/config.js";
 import { openStore } from "../store/open-store.js";
 import { PRUNE_MODES, pruneCheckpoints, retentionCutoff, type PruneMode } from "../store/prune-checkpoints.js";
+import { runtimeChannels } from "../kernel/state.js";
 import { usageError } from "./open-cli-runtime.js";
+import { progress } from "./step-progress.js";
 
 export const CHECKPOINTS_USAGE = `warden checkpoints prune [--older-than-days N] [--mode keep_latest|delete_thread]
 
@@ -41,9 +43,10 @@ export async function runCheckpoints(args: string[]): Promise<void> {
     return;
   }
   // No seeding: a prune must not be what fills an empty database with demo data.
-  const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR, seed: false });
+  progress.step("opening the database");
+  const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR, seed: false }).finally(() => progress.done());
   try {
-    console.log(JSON.stringify(await pruneCheckpoints(store.db, { olderThan: retentionCutoff(days), mode: mode as PruneMode })));
+    console.log(JSON.stringify(await pruneCheckpoints(store.db, { olderThan: retentionCutoff(days), mode: mode as PruneMode, channels: runtimeChannels() })));
   } finally {
     await store.close();
   }

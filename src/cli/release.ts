@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { WardenError } from "../errors.js";
-import { loadRelease } from "../runtime/release.js";
+import { loadRelease } from "../kernel/release.js";
 import { listReleases } from "../runtime/release-catalog.js";
 import { openCliRuntime, usageError } from "./open-cli-runtime.js";
 

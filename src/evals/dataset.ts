@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { WardenError } from "../errors.js";
-import { PROJECT_ROOT } from "../runtime/release.js";
-import { DATASET_ID, datasetPath } from "./dataset-files.js";
+import { PROJECT_ROOT } from "../kernel/release.js";
+import { DATASET_ID, datasetPath } from "../runtime/dataset-files.js";
 
 /**
  * One fixture of a dataset (`evals/datasets/<name>@<version>.jsonl`, one case per line). Everything a case

@@ -8,9 +8,9 @@ import { createIssueRefundNode } from "../nodes/workflow/issue-refund.js";
 import { createLookupOrderNode } from "../nodes/workflow/lookup-order.js";
 import { createRequestApprovalNode } from "../nodes/workflow/request-approval.js";
 import { createValidateRequestNode } from "../nodes/workflow/validate-request.js";
-import type { DepsProvider } from "./deps.js";
+import type { DepsProvider } from "../kernel/deps.js";
 import { afterDraft, afterWorkflowApproval, continueOrEscalate } from "./routing.js";
-import { RuntimeState, WorkflowInput, WorkflowOutput } from "./state.js";
+import { RuntimeState, WorkflowInput, WorkflowOutput } from "../kernel/state.js";
 
 /**
  * The deterministic refund workflow (`refund_workflow@1`):

@@ -1,8 +1,8 @@
 import { END } from "@langchain/langgraph";
 import { lastAiMessage } from "../nodes/agent.js";
 import { pendingApprovals } from "../nodes/approval.js";
-import { workflowCallId } from "../nodes/node-kit.js";
-import type { State } from "./state.js";
+import { workflowCallId } from "../kernel/node-kit.js";
+import type { State } from "../kernel/state.js";
 
 /** Conditional-edge functions: every branch of every graph is decided here, from state alone. */
 

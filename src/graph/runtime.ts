@@ -5,10 +5,10 @@ import { createIntakeNode } from "../nodes/intake.js";
 import { createMemoryReadNode } from "../nodes/memory-read.js";
 import { createMemoryWriteNode } from "../nodes/memory-write.js";
 import { createRouteNode } from "../nodes/route.js";
-import type { DepsProvider } from "./deps.js";
+import type { DepsProvider } from "../kernel/deps.js";
 import { buildRefundWorkflow } from "./refund-workflow.js";
 import { afterAnswerCheck, afterIntake, afterRoute } from "./routing.js";
-import { RuntimeState } from "./state.js";
+import { RuntimeState } from "../kernel/state.js";
 import { buildSupportAgent } from "./support-agent.js";
 
 /**

@@ -4,9 +4,9 @@ import { createApprovalNode } from "../nodes/approval.js";
 import { createEscalateNode } from "../nodes/escalate.js";
 import { createPolicyGateNode } from "../nodes/policy-gate.js";
 import { createToolsNode } from "../nodes/tools.js";
-import type { DepsProvider } from "./deps.js";
+import type { DepsProvider } from "../kernel/deps.js";
 import { afterAgent, afterAgentApproval, afterPolicyGate, afterTools } from "./routing.js";
-import { AgentInput, AgentOutput, RuntimeState } from "./state.js";
+import { AgentInput, AgentOutput, RuntimeState } from "../kernel/state.js";
 
 /**
  * The open-ended support agent: agent → policy gate → [approval] → tools → agent, bounded by the release's

@@ -1,11 +1,11 @@
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
-import type { DepsProvider } from "../graph/deps.js";
-import type { State, Update } from "../graph/state.js";
+import type { DepsProvider } from "../kernel/deps.js";
+import type { State, Update } from "../kernel/state.js";
 import { WardenError } from "../errors.js";
 import { modelRequestName, modelSystemName } from "../model/model-identity.js";
 import { stripInvisibleCharactersDeep } from "../text/invisible-characters.js";
 import { currentMemories } from "./current-memories.js";
-import { nodeKit } from "./node-kit.js";
+import { nodeKit } from "../kernel/node-kit.js";
 import { effectiveModel, effectivePrompt } from "./release-fallbacks.js";
 
 export function messageText(message: BaseMessage): string {

@@ -1,7 +1,7 @@
-import type { DepsProvider } from "../graph/deps.js";
-import type { State, Update } from "../graph/state.js";
+import type { DepsProvider } from "../kernel/deps.js";
+import type { State, Update } from "../kernel/state.js";
 import { CUSTOMER_NOTICES } from "./customer-notices.js";
-import { nodeKit } from "./node-kit.js";
+import { nodeKit } from "../kernel/node-kit.js";
 
 /**
  * The final-answer policy point: an answer must rest on evidence gathered by tools in this run, or the run

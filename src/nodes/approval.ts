@@ -1,9 +1,9 @@
 import { interrupt } from "@langchain/langgraph";
 import { z } from "zod";
-import type { DepsProvider } from "../graph/deps.js";
-import type { ApprovalState, State, Update } from "../graph/state.js";
+import type { DepsProvider } from "../kernel/deps.js";
+import type { ApprovalState, State, Update } from "../kernel/state.js";
 import { decideApproval, getApproval } from "../store/approvals.js";
-import { nodeKit } from "./node-kit.js";
+import { nodeKit } from "../kernel/node-kit.js";
 
 /** What `Command({ resume })` must carry to decide an approval. */
 export const ApprovalResume = z.object({

@@ -1,6 +1,6 @@
-import type { State } from "../graph/state.js";
+import type { State } from "../kernel/state.js";
 import type { PolicyContext, PolicySubject } from "../policy/types.js";
-import type { NodeKit } from "./node-kit.js";
+import type { NodeKit } from "../kernel/node-kit.js";
 
 /** What policy reads about one tool call: the subject, the context with the tool's facts, and why facts failed. */
 export interface CallPolicyScope {

@@ -1,6 +1,6 @@
-import type { MemoryFact, State } from "../graph/state.js";
+import type { MemoryFact, State } from "../kernel/state.js";
 import { WardenError } from "../errors.js";
-import type { NodeKit } from "./node-kit.js";
+import type { NodeKit } from "../kernel/node-kit.js";
 
 /**
  * The run's memories as they stand now. `memory_read` fetched them when the run started, but a run can wait

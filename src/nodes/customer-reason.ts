@@ -1,6 +1,6 @@
-import type { State } from "../graph/state.js";
+import type { State } from "../kernel/state.js";
 import { callPolicyScope } from "./call-policy-scope.js";
-import type { NodeKit } from "./node-kit.js";
+import type { NodeKit } from "../kernel/node-kit.js";
 
 /**
  * The customer-facing text of a decision that survived only as its rule id (a workflow's eligibility in state,

@@ -1,7 +1,7 @@
-import type { DepsProvider } from "../graph/deps.js";
-import type { State, Update } from "../graph/state.js";
-import { evaluateRun } from "../evals/evaluate-run.js";
-import { nodeKit } from "./node-kit.js";
+import type { DepsProvider } from "../kernel/deps.js";
+import type { State, Update } from "../kernel/state.js";
+import { evaluateRun } from "../trace/evaluate-run.js";
+import { nodeKit } from "../kernel/node-kit.js";
 
 /**
  * Closes the run's trace with `run.finished`, then judges the whole trace with the pure `evaluateRun` and

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import type { ApprovalState, CallDecision, State } from "../graph/state.js";
+import type { ApprovalState, CallDecision, State } from "../kernel/state.js";
 import type { Decision, PolicyPoint } from "../policy/types.js";
 import { requestApproval } from "../store/approvals.js";
 import { hashArgs } from "../tools/args-hash.js";
 import { callPolicyScope } from "./call-policy-scope.js";
-import type { NodeKit } from "./node-kit.js";
+import type { NodeKit } from "../kernel/node-kit.js";
 
 const SEVERITY = { allow: 0, require_approval: 1, deny: 2 } as const;
 

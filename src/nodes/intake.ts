@@ -1,8 +1,8 @@
 import { Overwrite } from "@langchain/langgraph";
-import type { DepsProvider } from "../graph/deps.js";
-import type { State, Update } from "../graph/state.js";
+import type { DepsProvider } from "../kernel/deps.js";
+import type { State, Update } from "../kernel/state.js";
 import { WardenError } from "../errors.js";
-import { nodeKit } from "./node-kit.js";
+import { nodeKit } from "../kernel/node-kit.js";
 
 /** Outcome fields of the previous run on a thread, cleared before a new one starts. */
 const PER_RUN_KEYS = ["memories", "answer", "status", "escalation", "verdict", "agent_steps", "refund_request", "order", "eligibility", "draft", "refund", "denial"] as const;

@@ -1,8 +1,8 @@
-import type { DepsProvider } from "../graph/deps.js";
-import type { MemoryFact, State, Update } from "../graph/state.js";
+import type { DepsProvider } from "../kernel/deps.js";
+import type { MemoryFact, State, Update } from "../kernel/state.js";
 import { WardenError } from "../errors.js";
 import type { Decision } from "../policy/types.js";
-import { nodeKit } from "./node-kit.js";
+import { nodeKit } from "../kernel/node-kit.js";
 
 /**
  * Reads the subject's long-term memory through the `retrieval` policy point before either path starts, so the

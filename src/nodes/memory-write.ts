@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import type { DepsProvider } from "../graph/deps.js";
-import type { MemoryProposal, State, Update } from "../graph/state.js";
-import { nodeKit, type NodeKit } from "./node-kit.js";
+import type { DepsProvider } from "../kernel/deps.js";
+import type { MemoryProposal, State, Update } from "../kernel/state.js";
+import { nodeKit, type NodeKit } from "../kernel/node-kit.js";
 
 /** Same tenant, run and proposal → same id: a re-run of this step finds its entry instead of adding another. */
 export function memoryIdFor(tenant: string, runId: string, proposalId: string): string {

@@ -1,8 +1,8 @@
-import type { DepsProvider } from "../graph/deps.js";
-import type { ApprovalState, CallDecision, State, Update } from "../graph/state.js";
+import type { DepsProvider } from "../kernel/deps.js";
+import type { ApprovalState, CallDecision, State, Update } from "../kernel/state.js";
 import { lastAiMessage } from "./agent.js";
 import { gateToolCall } from "./gate-tool-call.js";
-import { nodeKit } from "./node-kit.js";
+import { nodeKit } from "../kernel/node-kit.js";
 
 /**
  * Decides every tool call the model just proposed, before anything runs. Calls that need a person get an

@@ -1,6 +1,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { WardenError } from "../errors.js";
-import { promptVersion, type NodeKit } from "./node-kit.js";
+import { promptVersion, type NodeKit } from "../kernel/node-kit.js";
 
 /**
  * The system prompt for this step: the release's, or, when a `prompt` switch is on for it, the newest earlier

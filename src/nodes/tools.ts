@@ -1,6 +1,6 @@
 import { ToolMessage } from "@langchain/core/messages";
-import type { DepsProvider } from "../graph/deps.js";
-import type { CallDecision, Denial, EffectSummary, MemoryProposal, State, Update } from "../graph/state.js";
+import type { DepsProvider } from "../kernel/deps.js";
+import type { CallDecision, Denial, EffectSummary, MemoryProposal, State, Update } from "../kernel/state.js";
 import { denialDraft } from "../tools/support/denial-draft.js";
 import { REMEMBER_TOOL } from "../tools/support/remember.js";
 import type { Authorization, ToolResult } from "../tools/types.js";
@@ -9,7 +9,7 @@ import { CUSTOMER_NOTICES } from "./customer-notices.js";
 import { customerReasonOf } from "./customer-reason.js";
 import { escalateWith } from "./escalate.js";
 import { FLAG_TOOL_RULE } from "./gate-tool-call.js";
-import { nodeKit, type NodeKit } from "./node-kit.js";
+import { nodeKit, type NodeKit } from "../kernel/node-kit.js";
 import { callWorkflowTool } from "./workflow/call-tool.js";
 
 function toolMessage(id: string, name: string, body: unknown, failed: boolean): ToolMessage {

@@ -1,4 +1,4 @@
-import type { GraphDeps } from "../graph/deps.js";
+import type { GraphDeps } from "../kernel/deps.js";
 import { isWardenError } from "../errors.js";
 import { checkpointThreadId } from "../store/checkpoint-thread.js";
 import type { Db } from "../store/db.js";
@@ -10,7 +10,8 @@ import { finalizeRun } from "./finalize-run.js";
 import { resolveRunInput } from "./resolve-run-input.js";
 import { isRunStopped, type RunRegistry, type StopReason } from "./run-control.js";
 import type { RunLogger } from "./run-logger.js";
-import { runGraph, runObserverOf, type ExecutableGraph, type ExecutionResult, type RunExecution, type RunObservation } from "./run-graph.js";
+import { runGraph, type ExecutableGraph } from "./run-graph.js";
+import { runObserverOf, type ExecutionResult, type RunExecution, type RunObservation } from "../trace/run-observer.js";
 
 export interface RunSettings {
   /** How long a claimed lease lasts without a heartbeat. */

@@ -1,4 +1,4 @@
-import type { RunControl } from "../graph/deps.js";
+import type { RunControl } from "../kernel/deps.js";
 
 /** Why a run executing here must stop at its next step boundary. */
 export type StopReason = "cancel" | "interrupt" | "rollback" | "handback" | "lease_lost";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { GraphDeps, LoadedRelease, RunControl } from "../graph/deps.js";
+import type { GraphDeps, LoadedRelease, RunControl } from "../kernel/deps.js";
 import { createMemory } from "../memory/create-memory.js";
 import { createChatModel } from "../model/create-chat-model.js";
 import { loadPolicyEngine } from "../policy/load-policy.js";
@@ -10,12 +10,12 @@ import { createToolRegistry } from "../tools/registry.js";
 import { supportTools } from "../tools/support/index.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { envTracingEnabled, guardEnvTracer } from "../trace/langsmith-env-guard.js";
-import { traceToolRuns } from "../trace/langsmith-tool-runs.js";
+import { traceToolRuns } from "../tools/langsmith-tool-runs.js";
 import { createRedactor, type Redactor } from "../trace/redact.js";
 import { createTraceStore } from "../trace/trace-store.js";
 import type { TraceEvent } from "../trace/types.js";
-import { createFlags, type Flags } from "./flags.js";
-import { loadPreviousPrompts, loadPrompt, loadRelease, PROJECT_ROOT } from "./release.js";
+import { createFlags, type Flags } from "../kernel/flags.js";
+import { loadPreviousPrompts, loadPrompt, loadRelease, PROJECT_ROOT } from "../kernel/release.js";
 
 export interface GraphDepsOptions {
   db: Db;

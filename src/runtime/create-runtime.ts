@@ -1,16 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { GraphDeps } from "../graph/deps.js";
+import type { GraphDeps } from "../kernel/deps.js";
 import { buildRuntimeGraph } from "../graph/runtime.js";
 import { WardenError } from "../errors.js";
-import { applyRouteFlags, chooseRoute } from "../nodes/route.js";
+import { applyRouteFlags, chooseRoute } from "../kernel/route-choice.js";
 import { createRunEngine } from "../runs/engine.js";
 import type { ApprovalDecisionInput } from "../runs/decide-run.js";
 import { createRunRegistry } from "../runs/run-control.js";
 import { silentLogger, type RunLogger } from "../runs/run-logger.js";
 import type { RunRecord } from "../runs/run-record.js";
-import { combineRunObservers, observeRuns } from "../runs/run-graph.js";
+import { combineRunObservers, observeRuns } from "../trace/run-observer.js";
 import type { RunSummary, RunPage, ApprovalPage } from "../runs/run-pages.js";
 import type { Schedules } from "../runs/schedules.js";
 import { type ApprovalRow } from "../store/approvals.js";
@@ -28,7 +28,7 @@ import type { RunEnvelope } from "./envelope.js";
 import { createReleaseCatalog, type ReleaseCatalog } from "./release-catalog.js";
 import { createRunEventHub } from "./run-events.js";
 import { createRuntimeMemory, type RuntimeMemory } from "./runtime-memory.js";
-import type { Flags } from "./flags.js";
+import type { Flags } from "../kernel/flags.js";
 import { createRunService } from "./run-service.js";
 import type { ThreadState } from "./thread-state.js";
 

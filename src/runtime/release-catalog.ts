@@ -1,8 +1,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { releaseContentHash } from "../evals/content-hash.js";
+import { releaseContentHash } from "./release-content-hash.js";
 import { WardenError } from "../errors.js";
-import type { GraphDeps } from "../graph/deps.js";
+import type { GraphDeps } from "../kernel/deps.js";
 import type { Db } from "../store/db.js";
 import { latestEvalOf, latestEvalRun, type EvalRunRow } from "../store/eval-runs.js";
 import {
@@ -16,7 +16,7 @@ import {
   type ActiveReleaseRow,
 } from "../store/releases.js";
 import type { ToolDefinition } from "../tools/types.js";
-import { loadRelease, PROJECT_ROOT, type Release } from "./release.js";
+import { loadRelease, PROJECT_ROOT, type Release } from "../kernel/release.js";
 
 /** Which release a tenant runs when a request names none, and why. */
 export interface ActiveRelease {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import type { GraphDeps } from "../graph/deps.js";
+import type { GraphDeps } from "../kernel/deps.js";
 import { WardenError } from "../errors.js";
 import { cancelRun, recoverRun } from "../runs/stop-run.js";
 import { createRun, type MultitaskStrategy } from "../runs/create-run.js";

@@ -1,5 +1,5 @@
 import { sweepMemories, type Memory } from "../memory/create-memory.js";
-import type { GraphDeps } from "../graph/deps.js";
+import type { GraphDeps } from "../kernel/deps.js";
 import type { ReleaseCatalog } from "./release-catalog.js";
 
 /** Who acts on memory: from the API key (server) or the CLI. */

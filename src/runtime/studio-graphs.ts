@@ -1,4 +1,4 @@
-import type { GraphDeps } from "../graph/deps.js";
+import type { GraphDeps } from "../kernel/deps.js";
 import { buildRefundWorkflow } from "../graph/refund-workflow.js";
 import { buildRuntimeGraph } from "../graph/runtime.js";
 import { buildSupportAgent } from "../graph/support-agent.js";

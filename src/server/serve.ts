@@ -3,6 +3,7 @@ import { createRuntime, type Runtime, type RuntimeOptions } from "../runtime/cre
 import type { RunLogger } from "../runs/run-logger.js";
 import { openStore } from "../store/open-store.js";
 import { pruneCheckpoints, retentionCutoff } from "../store/prune-checkpoints.js";
+import { runtimeChannels } from "../kernel/state.js";
 import { bootstrapAdminKey, type CreatedApiKey } from "./api-keys.js";
 import { createApp, type AppOptions, type WardenApp } from "./create-app.js";
 import { sweepIdempotencyKeys } from "./plugins/idempotency-store.js";
@@ -137,7 +138,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const stopPruning = new AbortController();
   const prune = () => {
     const olderThan = retentionCutoff(config.WARDEN_CHECKPOINT_RETENTION_DAYS);
-    pruning ??= pruneCheckpoints(store.db, { olderThan, mode: config.WARDEN_CHECKPOINT_PRUNE_MODE, signal: stopPruning.signal })
+    pruning ??= pruneCheckpoints(store.db, { olderThan, mode: config.WARDEN_CHECKPOINT_PRUNE_MODE, channels: runtimeChannels(), signal: stopPruning.signal })
       .then(
         (counts) => {
           if (counts.threads > 0) started.app.log.info({ ...counts, mode: config.WARDEN_CHECKPOINT_PRUNE_MODE }, "old checkpoints pruned");

@@ -1,8 +1,7 @@
-import { DeltaChannel, StateGraph, type BaseChannel } from "@langchain/langgraph";
+import { DeltaChannel, type BaseChannel } from "@langchain/langgraph";
 import { DeltaSnapshot } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type pg from "pg";
-import { RuntimeState } from "../graph/state.js";
 import type { Db, Queryable } from "./db.js";
 
 export type PruneMode = "keep_latest" | "delete_thread";
@@ -19,8 +18,11 @@ export interface PruneCheckpointsOptions {
   mode?: PruneMode;
   /** Threads per transaction (default 500): a large backlog never becomes one long transaction. */
   batchSize?: number;
-  /** Channels of the graph that wrote the checkpoints. Default: Warden's runtime state. */
-  channels?: Record<string, BaseChannel>;
+  /**
+   * Channels of the graph that wrote the checkpoints (the store knows no graph: callers pass the runtime's,
+   * `runtimeChannels()` in `src/kernel/state.ts`). Delta channels among them are folded in keep_latest mode.
+   */
+  channels: Record<string, BaseChannel>;
   /** Stops after the batch in flight (a server shutting down should not wait for a whole backlog). */
   signal?: AbortSignal;
 }
@@ -89,7 +91,7 @@ export async function pruneCheckpoints(db: Db, options: PruneCheckpointsOptions)
   const batchSize = options.batchSize ?? 500;
   // Reads only, so the stock saver reads what the batched one wrote (same tables, same serialisation).
   const saver = new PostgresSaver(db.pool as unknown as pg.Pool, undefined, { schema: db.schema });
-  const channels = options.channels ?? runtimeChannels();
+  const channels = options.channels;
   const total: PruneCounts = { threads: 0, checkpoints: 0, blobs: 0, writes: 0 };
   let after: Candidate | undefined;
   while (!options.signal?.aborted) {
@@ -111,12 +113,6 @@ export async function pruneCheckpoints(db: Db, options: PruneCheckpointsOptions)
     after = batch[batch.length - 1];
   }
   return total;
-}
-
-let defaultChannels: Record<string, BaseChannel> | undefined;
-function runtimeChannels(): Record<string, BaseChannel> {
-  defaultChannels ??= new StateGraph(RuntimeState).channels as Record<string, BaseChannel>;
-  return defaultChannels;
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { CallbackManager } from "@langchain/core/callbacks/manager";
 import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
 import { RunTree, type Client } from "langsmith";
-import type { RunObserver } from "../runs/run-graph.js";
+import type { RunObserver } from "./run-observer.js";
 
 export interface LangSmithRunTracerOptions {
   /** A redacting client (`createLangSmithClient`): the tracer sends nothing through anything else. */

@@ -1,5 +1,5 @@
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
-import type { RunObserver } from "../runs/run-graph.js";
+import type { RunObserver } from "./run-observer.js";
 import { createLangSmithClient, type LangSmithClientConfig, type RedactingLangSmithClient } from "./langsmith-client.js";
 import { createLangSmithRunTracer } from "./langsmith-run-tracer.js";
 import type { Redactor } from "./redact.js";

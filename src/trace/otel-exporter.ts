@@ -2,7 +2,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
-import type { RunObserver } from "../runs/run-graph.js";
+import type { RunObserver } from "./run-observer.js";
 import { RunIdGenerator } from "./otel-ids.js";
 import { exportExecution } from "./otel-spans.js";
 import type { Redactor } from "./redact.js";

@@ -14,7 +14,7 @@ import {
   ATTR_GEN_AI_WORKFLOW_NAME,
 } from "@opentelemetry/semantic-conventions/incubating";
 import { ATTR_ERROR_TYPE } from "@opentelemetry/semantic-conventions";
-import type { ExecutionResult, RunExecution } from "../runs/run-graph.js";
+import type { ExecutionResult, RunExecution } from "./run-observer.js";
 import { otelRunIds, type RunIdGenerator } from "./otel-ids.js";
 import type { Redactor } from "./redact.js";
 import type { TraceEvent } from "./types.js";

@@ -1,4 +1,4 @@
-import { evaluateRun, type RunCheck } from "../evaluate-run.js";
+import { evaluateRun, type RunCheck } from "../../trace/evaluate-run.js";
 import type { Evaluator } from "../evaluator.js";
 import type { CaseRun } from "../run-case.js";
 

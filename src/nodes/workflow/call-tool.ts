@@ -1,7 +1,7 @@
-import type { State } from "../../graph/state.js";
+import type { State } from "../../kernel/state.js";
 import type { Authorization, ToolResult } from "../../tools/types.js";
 import { gateToolCall } from "../gate-tool-call.js";
-import { workflowCallId, type NodeKit } from "../node-kit.js";
+import { workflowCallId, type NodeKit } from "../../kernel/node-kit.js";
 
 /**
  * A workflow step's tool call: through policy like any call (a deny is returned as a result, not thrown), then

@@ -1,9 +1,9 @@
-import type { DepsProvider } from "../../graph/deps.js";
-import type { State, Update } from "../../graph/state.js";
+import type { DepsProvider } from "../../kernel/deps.js";
+import type { State, Update } from "../../kernel/state.js";
 import { FLAG_TOOL_RULE, gateToolCall } from "../gate-tool-call.js";
 import { CUSTOMER_NOTICES } from "../customer-notices.js";
 import { escalateWith } from "../escalate.js";
-import { nodeKit, workflowCallId } from "../node-kit.js";
+import { nodeKit, workflowCallId } from "../../kernel/node-kit.js";
 
 /**
  * Step 3: asks policy about the exact refund the workflow would issue (an absent amount means the order total).

@@ -1,9 +1,9 @@
-import type { DepsProvider } from "../../graph/deps.js";
-import type { Denial, State, Update } from "../../graph/state.js";
+import type { DepsProvider } from "../../kernel/deps.js";
+import type { Denial, State, Update } from "../../kernel/state.js";
 import { CUSTOMER_NOTICES, noticeForToolError } from "../customer-notices.js";
 import { customerReasonOf } from "../customer-reason.js";
 import { escalateWith } from "../escalate.js";
-import { nodeKit, type NodeKit } from "../node-kit.js";
+import { nodeKit, type NodeKit } from "../../kernel/node-kit.js";
 import { callWorkflowTool } from "./call-tool.js";
 import { polishAnswer } from "./polish-answer.js";
 

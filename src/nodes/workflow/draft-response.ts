@@ -1,9 +1,9 @@
-import type { DepsProvider } from "../../graph/deps.js";
-import type { State, Update } from "../../graph/state.js";
+import type { DepsProvider } from "../../kernel/deps.js";
+import type { State, Update } from "../../kernel/state.js";
 import { CUSTOMER_NOTICES, noticeForToolError } from "../customer-notices.js";
 import { customerReasonOf } from "../customer-reason.js";
 import { escalateWith } from "../escalate.js";
-import { nodeKit } from "../node-kit.js";
+import { nodeKit } from "../../kernel/node-kit.js";
 import { callWorkflowTool } from "./call-tool.js";
 
 /**

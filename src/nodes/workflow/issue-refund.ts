@@ -1,9 +1,9 @@
-import type { DepsProvider } from "../../graph/deps.js";
-import type { State, Update } from "../../graph/state.js";
+import type { DepsProvider } from "../../kernel/deps.js";
+import type { State, Update } from "../../kernel/state.js";
 import type { Authorization } from "../../tools/types.js";
 import { noticeForToolError } from "../customer-notices.js";
 import { escalateWith } from "../escalate.js";
-import { nodeKit, workflowCallId } from "../node-kit.js";
+import { nodeKit, workflowCallId } from "../../kernel/node-kit.js";
 import { callWorkflowTool } from "./call-tool.js";
 
 /**

@@ -1,8 +1,8 @@
-import type { DepsProvider } from "../../graph/deps.js";
-import type { State, Update } from "../../graph/state.js";
+import type { DepsProvider } from "../../kernel/deps.js";
+import type { State, Update } from "../../kernel/state.js";
 import { noticeForToolError } from "../customer-notices.js";
 import { escalateWith } from "../escalate.js";
-import { nodeKit } from "../node-kit.js";
+import { nodeKit } from "../../kernel/node-kit.js";
 import { callWorkflowTool } from "./call-tool.js";
 
 /** Step 2: the order, read through the `lookup_order` tool (tenant-scoped: another tenant's order is not found). */

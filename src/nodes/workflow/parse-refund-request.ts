@@ -1,4 +1,4 @@
-import type { RefundRequest } from "../../graph/state.js";
+import type { RefundRequest } from "../../kernel/state.js";
 import { findOrderId, normalizeOrderId, withoutOrderIds } from "../../text/order-id.js";
 
 // An amount is a number after a currency sign/word or "refund ... of/for"; bare digits inside ids are not amounts.

@@ -1,8 +1,8 @@
 import { HumanMessage, SystemMessage, type AIMessage } from "@langchain/core/messages";
 import { modelRequestName, modelSystemName } from "../../model/model-identity.js";
 import { memoryContext, messageText } from "../agent.js";
-import type { State } from "../../graph/state.js";
-import type { NodeKit } from "../node-kit.js";
+import type { State } from "../../kernel/state.js";
+import type { NodeKit } from "../../kernel/node-kit.js";
 import { effectiveModel } from "../release-fallbacks.js";
 
 export const POLISH_INSTRUCTIONS =

@@ -1,7 +1,7 @@
-import type { DepsProvider } from "../../graph/deps.js";
-import type { State, Update } from "../../graph/state.js";
+import type { DepsProvider } from "../../kernel/deps.js";
+import type { State, Update } from "../../kernel/state.js";
 import { openApproval } from "../gate-tool-call.js";
-import { nodeKit, workflowCallId } from "../node-kit.js";
+import { nodeKit, workflowCallId } from "../../kernel/node-kit.js";
 
 /** Step 5a: opens the approval for the exact refund policy judged (bound to its argument hash). */
 export function createRequestApprovalNode(getDeps: DepsProvider) {

@@ -1,8 +1,8 @@
-import type { DepsProvider } from "../../graph/deps.js";
-import type { State, Update } from "../../graph/state.js";
+import type { DepsProvider } from "../../kernel/deps.js";
+import type { State, Update } from "../../kernel/state.js";
 import { CUSTOMER_NOTICES } from "../customer-notices.js";
 import { escalateWith } from "../escalate.js";
-import { nodeKit } from "../node-kit.js";
+import { nodeKit } from "../../kernel/node-kit.js";
 import { parseRefundRequest } from "./parse-refund-request.js";
 
 const ORDER_ID = /^[A-Z]-\d{4}$/;

@@ -1,6 +1,6 @@
 import { getCallbackManagerForConfig, type RunnableConfig } from "@langchain/core/runnables";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
-import type { ToolExecutor } from "../tools/executor.js";
+import type { ToolExecutor } from "./executor.js";
 
 /**
  * Wraps the tool executor so each call appears as a LangSmith `tool` run under the node that made it (the agent's

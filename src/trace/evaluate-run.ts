@@ -1,5 +1,5 @@
-import { findPii } from "../trace/pii.js";
-import type { TraceEvent } from "../trace/types.js";
+import { findPii } from "./pii.js";
+import type { TraceEvent } from "./types.js";
 
 /** One property of a run, judged from its trace alone. */
 export interface RunCheck {

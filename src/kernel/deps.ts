@@ -1,8 +1,8 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { MemoryService } from "../memory/create-memory.js";
 import type { PolicyEngine } from "../policy/types.js";
-import type { Flags } from "../runtime/flags.js";
-import type { Release } from "../runtime/release.js";
+import type { Flags } from "./flags.js";
+import type { Release } from "./release.js";
 import type { Db } from "../store/db.js";
 import type { ToolExecutor } from "../tools/executor.js";
 import type { ToolRegistry } from "../tools/registry.js";

@@ -1,4 +1,4 @@
-import { MessagesDeltaValue, ReducedValue, StateSchema } from "@langchain/langgraph";
+import { MessagesDeltaValue, ReducedValue, StateGraph, StateSchema, type BaseChannel } from "@langchain/langgraph";
 import { z } from "zod";
 
 /** Decision recorded for one tool call (what the policy gate decided and about which exact arguments). */
@@ -162,3 +162,10 @@ export const AgentOutput = new StateSchema({ ...outcomeFields, messages: Runtime
 
 export type State = typeof RuntimeState.State;
 export type Update = typeof RuntimeState.Update;
+
+let channels: Record<string, BaseChannel> | undefined;
+/** The runtime graph's channels, for code that reads checkpoints without the graph (checkpoint pruning). */
+export function runtimeChannels(): Record<string, BaseChannel> {
+  channels ??= new StateGraph(RuntimeState).channels as Record<string, BaseChannel>;
+  return channels;
+}

@@ -1,6 +1,6 @@
-import type { DepsProvider, GraphDeps, LoadedRelease } from "../graph/deps.js";
-import type { State } from "../graph/state.js";
-import type { FlagSnapshot } from "../runtime/flags.js";
+import type { DepsProvider, GraphDeps, LoadedRelease } from "./deps.js";
+import type { State } from "./state.js";
+import type { FlagSnapshot } from "./flags.js";
 import type { FlagRow } from "../store/flags.js";
 import type { RunTrace, TraceKind } from "../trace/types.js";
 

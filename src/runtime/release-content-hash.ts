@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { WardenError } from "../errors.js";
 import { parsePolicy } from "../policy/policy-schema.js";
-import { loadRelease, PROJECT_ROOT, type Release } from "../runtime/release.js";
+import { loadRelease, PROJECT_ROOT, type Release } from "../kernel/release.js";
 import { supportTools } from "../tools/support/index.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { datasetPath } from "./dataset-files.js";
