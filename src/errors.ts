@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   ROUTE_DISABLED: "The route this request needs is switched off (a rollback flag) and has no fallback.",
   // Evals and promotion.
   DATASET_INVALID: "An eval dataset (evals/datasets/*.jsonl) or the gate's thresholds failed validation.",
+  CONFIG_INVALID: "warden.config.ts is missing or does not export defineConfig({ packs }).",
   EVAL_GATE_REQUIRED: "The release's current content has no passing eval: run `warden eval` first (or force, audited).",
   EVAL_GATE_FAILED: "The latest eval of the release's current content failed its gate (or force, audited).",
   // Long-term memory.

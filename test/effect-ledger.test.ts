@@ -6,7 +6,7 @@ import { defineTool } from "../src/tools/define-tool.js";
 import { createEffectLedger } from "../src/tools/effect-ledger.js";
 import { createToolExecutor } from "../src/tools/executor.js";
 import { createToolRegistry } from "../src/tools/registry.js";
-import { issueRefund, lookupOrder } from "../src/tools/support/index.js";
+import { issueRefund, lookupOrder } from "../src/packs/support/tools/index.js";
 import { ToolError } from "../src/tools/tool-error.js";
 import type { Authorization, ToolCallScope, ToolContext } from "../src/tools/types.js";
 import type { RunTrace, TraceKind } from "../src/trace/types.js";

@@ -5,7 +5,7 @@ import type { Store } from "../src/store/open-store.js";
 import { effectIdFor, hashArgs } from "../src/tools/args-hash.js";
 import { createEffectLedger } from "../src/tools/effect-ledger.js";
 import { createToolExecutor } from "../src/tools/executor.js";
-import { createSupportRegistry, issueRefund } from "../src/tools/support/index.js";
+import { createSupportRegistry, issueRefund } from "../src/packs/support/tools/index.js";
 import type { Authorization, ToolCallScope } from "../src/tools/types.js";
 import { validateTraceEvent } from "../src/trace/event-schema.js";
 import type { RunTrace, TraceEvent, TraceKind } from "../src/trace/types.js";

@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { releaseContentHash } from "../src/evals/content-hash.js";
+import { releaseContentHash } from "../src/runtime/release-content-hash.js";
 import { loadDataset, parseDataset } from "../src/evals/dataset.js";
 import { DEFAULT_EVALUATORS } from "../src/evals/evaluators/index.js";
 import { loadThresholds, parseThresholds } from "../src/evals/thresholds.js";
 import { isWardenError } from "../src/errors.js";
 import { defineTool } from "../src/tools/define-tool.js";
-import { lookupOrder, supportTools } from "../src/tools/support/index.js";
+import { lookupOrder, supportTools } from "../src/packs/support/tools/index.js";
 import { createEvalRoot } from "./helpers/eval-root.js";
-import { PROJECT_ROOT } from "../src/runtime/release.js";
+import { PROJECT_ROOT } from "../src/kernel/release.js";
 
 const KEYS = DEFAULT_EVALUATORS.map((evaluator) => evaluator.key).concat("llm_judge");
 

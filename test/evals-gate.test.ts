@@ -4,7 +4,7 @@ import { aiText, aiToolCall, ScriptedChatModel } from "../src/model/scripted-cha
 import { createEvalDatabases, type EvalDatabases } from "../src/evals/eval-database.js";
 import { runEval, summaryOf } from "../src/evals/run-eval.js";
 import { defineTool } from "../src/tools/define-tool.js";
-import { lookupOrder, supportTools } from "../src/tools/support/index.js";
+import { lookupOrder, supportTools } from "../src/packs/support/tools/index.js";
 import { createEvalRoot } from "./helpers/eval-root.js";
 
 // Three changes a release owner could ship by mistake; the gate must fail each, naming the case and the evaluator.

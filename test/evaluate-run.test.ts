@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluateRun, type RunCheck } from "../src/evals/evaluate-run.js";
+import { evaluateRun, type RunCheck } from "../src/trace/evaluate-run.js";
 import type { TraceEvent, TraceKind } from "../src/trace/types.js";
 
 type Step = [kind: TraceKind, attributes: Record<string, unknown>];

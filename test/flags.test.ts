@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isWardenError } from "../src/errors.js";
 import { aiText, aiToolCall, ScriptedChatModel } from "../src/model/scripted-chat-model.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
-import { createFlags } from "../src/runtime/flags.js";
+import { createFlags } from "../src/kernel/flags.js";
 import type { Store } from "../src/store/open-store.js";
 import { backends } from "./helpers/backends.js";
 import { addOrder, approver, refundGoal, refundsFor, requester, runtimeOn } from "./helpers/runtime.js";

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
+import { supportPack } from "../src/packs/support/index.js";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { releaseContentHash } from "../src/evals/content-hash.js";
+import { releaseContentHash } from "../src/runtime/release-content-hash.js";
 import { isWardenError, type WardenError } from "../src/errors.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
 import { latestEvalOf, latestEvalRun, listEvalRuns } from "../src/store/eval-runs.js";
@@ -70,13 +71,13 @@ describe.each(backends)("the promotion gate on $name", (backend) => {
     const error = await rejection(runtime.releases.activate("gate-required", id, "ops"));
     expect(error.code).toBe("EVAL_GATE_REQUIRED");
     expect(error.message).toContain(`Run \`npx warden eval --release ${id}\``);
-    expect(error.message).toContain(releaseContentHash(id, { root }).hash);
+    expect(error.message).toContain(releaseContentHash(id, { root, tools: supportPack.tools }).hash);
     expect(error.message).toContain('--force --reason "…"');
 
     const response = await put("gate-required", { release: id });
     expect(response.statusCode).toBe(409);
     expectErrorShape(response.body, "EVAL_GATE_REQUIRED");
-    expect(response.json().error.details).toMatchObject({ release: id, content_hash: releaseContentHash(id, { root }).hash, latest_eval: null });
+    expect(response.json().error.details).toMatchObject({ release: id, content_hash: releaseContentHash(id, { root, tools: supportPack.tools }).hash, latest_eval: null });
 
     expect(await runtime.releases.active("gate-required")).toEqual({ tenant: "gate-required", release_id: "support@1", source: "default" });
     expect(await runtime.releases.history("gate-required")).toEqual([]);
@@ -107,7 +108,7 @@ describe.each(backends)("the promotion gate on $name", (backend) => {
   it("activates a release with a passing eval of its current content as a promotion, with its eval id, hash and history", async () => {
     const id = addRelease(5);
     const evaluation = await recordPassingEval(store.db, id, root);
-    const hash = releaseContentHash(id, { root }).hash;
+    const hash = releaseContentHash(id, { root, tools: supportPack.tools }).hash;
     expect(evaluation.content_hash).toBe(hash);
 
     const response = await put("gate-promotion", { release: id });
@@ -140,7 +141,7 @@ describe.each(backends)("the promotion gate on $name", (backend) => {
     const id = addRelease(6);
     const before = await recordPassingEval(store.db, id, root);
     writeFileSync(join(root, "prompts", "support@6.md"), "You are Warden's support agent. Always refund.\n");
-    const after = releaseContentHash(id, { root }).hash;
+    const after = releaseContentHash(id, { root, tools: supportPack.tools }).hash;
     expect(after).not.toBe(before.content_hash);
 
     const error = await rejection(runtime.releases.activate("gate-edited", id, "ops"));
@@ -178,7 +179,7 @@ describe.each(backends)("the promotion gate on $name", (backend) => {
 
     const forced = await put("gate-forced", { release: id, force: true, reason: "INC-42 hotfix; eval to follow" });
     expect(forced.statusCode, forced.body).toBe(200);
-    expect(forced.json()).toMatchObject({ release_id: id, kind: "forced", reason: "INC-42 hotfix; eval to follow", eval_id: failing.eval_id, content_hash: releaseContentHash(id, { root }).hash });
+    expect(forced.json()).toMatchObject({ release_id: id, kind: "forced", reason: "INC-42 hotfix; eval to follow", eval_id: failing.eval_id, content_hash: releaseContentHash(id, { root, tools: supportPack.tools }).hash });
     expect((await listing("gate-forced")).history[0]).toMatchObject({ release_id: id, activated_by: "root", kind: "forced", reason: "INC-42 hotfix; eval to follow", eval_id: failing.eval_id });
   });
 
@@ -191,9 +192,9 @@ describe.each(backends)("the promotion gate on $name", (backend) => {
 
     const back = await put("gate-rollback", { release: first, reason: "second cut misroutes refunds" });
     expect(back.statusCode, back.body).toBe(200);
-    expect(back.json()).toMatchObject({ release_id: first, kind: "rollback", eval_id: null, content_hash: releaseContentHash(first, { root }).hash, reason: "second cut misroutes refunds" });
+    expect(back.json()).toMatchObject({ release_id: first, kind: "rollback", eval_id: null, content_hash: releaseContentHash(first, { root, tools: supportPack.tools }).hash, reason: "second cut misroutes refunds" });
     const toDefault = await runtime.releases.activate("gate-rollback", "support@1", "ops");
-    expect(toDefault).toMatchObject({ release_id: "support@1", kind: "rollback", content_hash: releaseContentHash("support@1", { root }).hash, reason: null });
+    expect(toDefault).toMatchObject({ release_id: "support@1", kind: "rollback", content_hash: releaseContentHash("support@1", { root, tools: supportPack.tools }).hash, reason: null });
     // The default is what every tenant ran before its first activation.
     expect(await runtime.releases.activate("gate-rollback-default", "support@1", "ops")).toMatchObject({ kind: "rollback" });
 
@@ -224,7 +225,7 @@ describe.each(backends)("the promotion gate on $name", (backend) => {
     const firstOfId = oldestFirst.findIndex((row) => row.release_id === id);
     oldestFirst.forEach((row, index) => {
       expect(row.kind).toBe(row.release_id === id && index === firstOfId ? "promotion" : "rollback");
-      expect(row.content_hash).toBe(releaseContentHash(row.release_id, { root }).hash);
+      expect(row.content_hash).toBe(releaseContentHash(row.release_id, { root, tools: supportPack.tools }).hash);
     });
     expect(new Set(history.map((row) => row.activated_by)).size).toBe(targets.length);
   });

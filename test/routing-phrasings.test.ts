@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extractOrderIds } from "../src/model/offline-intents.js";
-import { chooseRoute } from "../src/kernel/route-choice.js";
-import { parseRefundRequest } from "../src/nodes/workflow/parse-refund-request.js";
+import { chooseRoute } from "../src/packs/support/router/choose-route.js";
+import { parseRefundRequest } from "../src/packs/support/workflow/steps/parse-refund-request.js";
 import type { Runtime } from "../src/runtime/create-runtime.js";
 import type { Store } from "../src/store/open-store.js";
 import { findOrderIds, normalizeOrderId } from "../src/text/order-id.js";
-import { isOpenQuestion, readRefundGoal } from "../src/text/refund-request.js";
+import { isOpenQuestion, readRefundGoal } from "../src/packs/support/router/refund-request.js";
 import { backends } from "./helpers/backends.js";
 import { addOrder, requester, runtimeOn } from "./helpers/runtime.js";
 

@@ -4,7 +4,7 @@ import { aiText, aiToolCall, ScriptedChatModel } from "../src/model/scripted-cha
 import type { Runtime } from "../src/runtime/create-runtime.js";
 import type { Store } from "../src/store/open-store.js";
 import { defineTool } from "../src/tools/define-tool.js";
-import { supportTools } from "../src/tools/support/index.js";
+import { supportTools } from "../src/packs/support/tools/index.js";
 import { ToolError } from "../src/tools/tool-error.js";
 import type { ToolDefinition } from "../src/tools/types.js";
 import { backends } from "./helpers/backends.js";

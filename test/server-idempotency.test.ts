@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aiText, ScriptedChatModel } from "../src/model/scripted-chat-model.js";
 import { createRuntime, type Runtime } from "../src/runtime/create-runtime.js";
 import { createApp, type WardenApp } from "../src/server/create-app.js";
-import { claimIdempotencyKey, completeIdempotencyKey, readIdempotencyKey, sweepIdempotencyKeys } from "../src/server/plugins/idempotency-store.js";
+import { claimIdempotencyKey, completeIdempotencyKey, readIdempotencyKey, sweepIdempotencyKeys } from "../src/store/idempotency.js";
 import type { Store } from "../src/store/open-store.js";
 import { backends } from "./helpers/backends.js";
 import { countRows as count, expectErrorShape, startTestServer, type TestKey, type TestServer } from "./helpers/server.js";

@@ -10,10 +10,10 @@ describe("graphs named in langgraph.json", () => {
     const { readFileSync } = await import("node:fs");
     const config = JSON.parse(readFileSync("langgraph.json", "utf8")) as { graphs: Record<string, string> };
     expect(Object.keys(config.graphs).sort()).toEqual(["refund_workflow", "runtime", "support_agent"]);
-    const studio = await import("../src/runtime/studio-graphs.js");
+    const studio = await import("../warden.studio.js");
     for (const [name, target] of Object.entries(config.graphs)) {
       const [file, exported] = target.split(":");
-      expect(file).toBe("./src/runtime/studio-graphs.ts");
+      expect(file).toBe("./warden.studio.ts");
       const graph = (studio as Record<string, unknown>)[exported!] as { checkpointer?: unknown; invoke?: unknown };
       expect(typeof graph.invoke, name).toBe("function");
       expect(graph.checkpointer, name).toBeUndefined();
@@ -24,7 +24,7 @@ describe("graphs named in langgraph.json", () => {
   it("run a refund to its approval and on to the refund once a checkpointer is injected, as Studio does", async () => {
     process.env.WARDEN_DATA_DIR = "memory://";
     delete process.env.DATABASE_URL;
-    const studio = await import("../src/runtime/studio-graphs.js");
+    const studio = await import("../warden.studio.js");
     const graph = studio.runtime;
     graph.checkpointer = new MemorySaver();
     const config = { configurable: { thread_id: "studio-thread-1" } };

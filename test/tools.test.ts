@@ -8,7 +8,7 @@ import { effectIdFor, hashArgs } from "../src/tools/args-hash.js";
 import { defineTool } from "../src/tools/define-tool.js";
 import { createToolExecutor } from "../src/tools/executor.js";
 import { createToolRegistry } from "../src/tools/registry.js";
-import { createSupportRegistry, draftResponse, readPolicy } from "../src/tools/support/index.js";
+import { createSupportRegistry, draftResponse, readPolicy } from "../src/packs/support/tools/index.js";
 import { ToolError } from "../src/tools/tool-error.js";
 import { toolJsonSchema } from "../src/tools/tool-json-schema.js";
 import type { Authorization, ToolCallScope, ToolDefinition } from "../src/tools/types.js";

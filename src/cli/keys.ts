@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
-import { isWardenError, WardenError } from "../errors.js";
+import { WardenError } from "../errors.js";
 import { loadConfig } from "../runtime/config.js";
 import { createApiKey, parseNewApiKey } from "../server/api-keys.js";
-import { openStore } from "../store/open-store.js";
+import { openCliDb } from "./open-cli-db.js";
+import { progress } from "./step-progress.js";
 
 export const KEYS_USAGE = `warden keys create --tenant <tenant> --actor <actor> --roles <role,role...>
 
@@ -23,17 +24,20 @@ export async function runKeys(args: string[]): Promise<void> {
   // Checked before the store opens: a typo (an unknown or repeated role) is reported even while the server holds it.
   const request = parseNewApiKey({ tenant: values.tenant, actor: values.actor, roles });
   const config = loadConfig();
-  const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR }).catch((error: unknown) => {
-    if (!isWardenError(error, "STORE_LOCKED")) throw error;
-    throw new WardenError("STORE_LOCKED", `${error.message} While the server runs, create keys over HTTP: POST /v1/admin/keys with an admin key.`, {
-      details: error.details,
-    });
+  // The database alone (no checkpointer, no runtime): a key is one row.
+  const db = await openCliDb({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.WARDEN_DATA_DIR,
+    lockedHint: "While the server runs, create keys over HTTP: POST /v1/admin/keys with an admin key.",
   });
   try {
-    const created = await createApiKey(store.db, request);
+    progress.step("creating the key");
+    const created = await createApiKey(db, request);
+    progress.done();
     process.stdout.write(`${JSON.stringify({ key: created.key, tenant: created.tenant, actor: created.actor, roles: created.roles })}\n`);
   } finally {
-    await store.close();
+    progress.done();
+    await db.close();
   }
 }
 

@@ -1,15 +1,10 @@
 import { parseArgs } from "node:util";
 import { isWardenError } from "../errors.js";
-import { runCheckpoints } from "./checkpoints.js";
-import { runDemo } from "./demo.js";
-import { runEvalCommand } from "./eval.js";
-import { runFlags } from "./flags.js";
-import { runKeys } from "./keys.js";
-import { runMemory } from "./memory.js";
-import { runMigrate } from "./migrate.js";
-import { runRelease } from "./release.js";
-import { runRuns } from "./runs.js";
-import { runServe } from "./serve.js";
+import { progress } from "./step-progress.js";
+
+// Each command's module is imported when that command runs, never up front: the runtime (LangGraph, the graph,
+// LangSmith, OpenTelemetry, pg-boss, Fastify) costs over a second to load, and `keys`, `migrate` or `release list`
+// need none of it. Keep this file's static imports to node built-ins and the two small modules above.
 
 const USAGE = `warden <command>
 
@@ -55,34 +50,53 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "demo": {
       const { values } = parseArgs({ args: rest, options: { json: { type: "boolean", default: false } } });
+      const { runDemo } = await import("./demo.js");
       await runDemo({ json: values.json ?? false });
       return 0;
     }
-    case "migrate":
+    case "migrate": {
+      const { runMigrate } = await import("./migrate.js");
       await runMigrate();
       return 0;
-    case "serve":
+    }
+    case "serve": {
+      const { runServe } = await import("./serve.js");
       return runServe();
-    case "keys":
+    }
+    case "keys": {
+      const { runKeys } = await import("./keys.js");
       await runKeys(rest);
       return 0;
-    case "eval":
+    }
+    case "eval": {
+      const { runEvalCommand } = await import("./eval.js");
       return runEvalCommand(rest);
-    case "release":
+    }
+    case "release": {
+      const { runRelease } = await import("./release.js");
       await runRelease(rest);
       return 0;
-    case "flags":
+    }
+    case "flags": {
+      const { runFlags } = await import("./flags.js");
       await runFlags(rest);
       return 0;
-    case "memory":
+    }
+    case "memory": {
+      const { runMemory } = await import("./memory.js");
       await runMemory(rest);
       return 0;
-    case "runs":
+    }
+    case "runs": {
+      const { runRuns } = await import("./runs.js");
       await runRuns(rest);
       return 0;
-    case "checkpoints":
+    }
+    case "checkpoints": {
+      const { runCheckpoints } = await import("./checkpoints.js");
       await runCheckpoints(rest);
       return 0;
+    }
     case undefined:
     case "help":
     case "--help":
@@ -95,8 +109,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    progress.done();
+    process.exit(code);
+  },
   (error: unknown) => {
+    // An error message starts on a clean line, not after a half-erased "opening the database…".
+    progress.done();
     if (isWardenError(error)) process.stderr.write(`error ${error.code}: ${error.message}\n`);
     else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);

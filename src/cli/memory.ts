@@ -2,8 +2,9 @@ import { parseArgs } from "node:util";
 import { WardenError } from "../errors.js";
 import { sweepMemories } from "../memory/create-memory.js";
 import { loadConfig } from "../runtime/config.js";
-import { openStore } from "../store/open-store.js";
+import { openCliDb } from "./open-cli-db.js";
 import { usageError } from "./open-cli-runtime.js";
+import { progress } from "./step-progress.js";
 
 export const MEMORY_USAGE = `warden memory sweep [--now ISO-8601]
 
@@ -27,10 +28,15 @@ export async function runMemory(args: string[]): Promise<void> {
   if (Number.isNaN(at.getTime())) throw new WardenError("VALIDATION_FAILED", `--now is not a date: ${values.now}\n\n${MEMORY_USAGE}`);
   const config = loadConfig();
   // No seeding: a sweep must not be what fills an empty database with demo data.
-  const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR, seed: false });
+  // The database alone: the sweep deletes rows of its own tables, the checkpointer is not involved.
+  const db = await openCliDb({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR, seed: false });
   try {
-    console.log(JSON.stringify(await sweepMemories(store.db, at)));
+    progress.step("deleting expired memories");
+    const result = await sweepMemories(db, at);
+    progress.done();
+    console.log(JSON.stringify(result));
   } finally {
-    await store.close();
+    progress.done();
+    await db.close();
   }
 }

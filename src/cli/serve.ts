@@ -2,8 +2,7 @@ import cluster from "node:cluster";
 import { loadConfig, type Config } from "../runtime/config.js";
 import { bootstrapAdminKey, type CreatedApiKey } from "../server/api-keys.js";
 import { runPrimary, workerSlot } from "../server/cluster.js";
-import { startServer } from "../server/serve.js";
-import { openStore } from "../store/open-store.js";
+import { progress } from "./step-progress.js";
 
 function printAdminKey(created: CreatedApiKey): void {
   process.stdout.write(
@@ -18,6 +17,7 @@ function printAdminKey(created: CreatedApiKey): void {
  * the bootstrap admin key, printed here once. Closed again: the primary keeps no pool.
  */
 async function prepareDatabase(config: Config): Promise<void> {
+  const { openStore } = await import("../store/open-store.js");
   const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR });
   try {
     const adminKey = await bootstrapAdminKey(store.db);
@@ -35,12 +35,16 @@ async function prepareDatabase(config: Config): Promise<void> {
  */
 export async function runServe(): Promise<number> {
   const config = loadConfig();
+  // A few seconds pass before the first log line (modules, the database, migrations, the job queue; initdb on a
+  // new PGlite directory). One line that stays, on a terminal only: the server's log follows it on stdout.
+  if (cluster.isPrimary) progress.note(`starting (${config.DATABASE_URL ? "Postgres" : `embedded database in ${config.WARDEN_DATA_DIR}`}; "warden listening" when ready)`);
   if (cluster.isPrimary && config.WARDEN_WORKERS > 1) {
     return runPrimary({ workers: config.WARDEN_WORKERS, databaseUrl: config.DATABASE_URL, prepare: () => prepareDatabase(config) });
   }
   const worker = workerSlot();
   // In a cluster, worker 1 alone runs the sweeps and the prune: they are idempotent deletes, N copies would only
   // contend for the same rows. Its replacement (same slot) takes them over if it dies.
+  const { startServer } = await import("../server/serve.js");
   const server = await startServer({ onAdminKey: printAdminKey, worker, periodicJobs: worker === undefined || worker === 1 });
   // Ctrl-C reaches the whole process group; the primary turns it into one SIGTERM per worker. A worker acting on
   // the SIGINT too would count that SIGTERM as a second signal and stop without waiting.

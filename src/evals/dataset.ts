@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { z } from "zod";
 import { WardenError } from "../errors.js";
 import { PROJECT_ROOT } from "../kernel/release.js";
-import { DATASET_ID, datasetPath } from "../runtime/dataset-files.js";
+import { datasetPath } from "../runtime/dataset-files.js";
+import { VERSIONED_ID_PATTERN } from "../contracts/identifiers.js";
+import { SETTLED_STATUSES } from "../contracts/run-status.js";
 
 /**
  * One fixture of a dataset (`evals/datasets/<name>@<version>.jsonl`, one case per line). Everything a case
@@ -74,8 +76,9 @@ const Count = z.number().int().min(0);
 const TrajectoryCall = z.strictObject({ tool: Identifier, args: z.record(z.string(), z.json()).default({}) });
 
 export const ExpectSchema = z.strictObject({
-  route: z.enum(["refund_workflow", "support_agent"]).optional(),
-  status: z.enum(["completed", "waiting_approval", "denied", "escalated", "failed", "refused"]),
+  /** A workflow's or an agent's node name, as a pack declares it. */
+  route: z.string().regex(/^[a-z][a-z0-9_]*$/).optional(),
+  status: z.enum([...SETTLED_STATUSES, "refused"]),
   /** The refused request's error code (status `refused`: the run was never created). */
   error: z.string().optional(),
   /** Executed side-effecting calls per tool (status ok or replayed); tools not named are not checked. */
@@ -118,7 +121,7 @@ export interface Dataset {
 
 /** Parses a dataset's JSONL text; every bad line is reported with its number and zod's path. */
 export function parseDataset(id: string, text: string): Dataset {
-  if (!DATASET_ID.test(id)) throw new WardenError("DATASET_INVALID", `Dataset id "${id}" is not of the form name@version.`);
+  if (!VERSIONED_ID_PATTERN.test(id)) throw new WardenError("DATASET_INVALID", `Dataset id "${id}" is not of the form name@version.`);
   const cases: EvalCase[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();

@@ -1,5 +1,6 @@
 import { openStore, type Store } from "../store/open-store.js";
 import { seedIfEmpty } from "../store/seed.js";
+import { listTables, truncateTables, type TableName } from "../store/tables.js";
 
 /** Tables a reset keeps: what migrations and the engine installed, not what a case wrote. */
 const KEPT = new Set(["warden_migrations", "checkpoint_migrations"]);
@@ -18,20 +19,15 @@ export interface EvalDatabases {
   close(): Promise<void>;
 }
 
-async function truncatableTables(store: Store): Promise<string[]> {
-  const { rows } = await store.db.query<{ schemaname: string; tablename: string }>(
-    `SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
-  );
-  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-  return rows
-    .filter(({ schemaname, tablename }) => (schemaname === store.db.schema ? !KEPT.has(tablename) : schemaname.endsWith("_jobs") && ENGINE_DATA.has(tablename)))
-    .map(({ schemaname, tablename }) => `${quote(schemaname)}.${quote(tablename)}`);
+async function truncatableTables(store: Store): Promise<TableName[]> {
+  const rows = await listTables(store.db);
+  return rows.filter(({ schemaname, tablename }) => (schemaname === store.db.schema ? !KEPT.has(tablename) : schemaname.endsWith("_jobs") && ENGINE_DATA.has(tablename)));
 }
 
 export async function resetToSeed(store: Store): Promise<void> {
   const tables = await truncatableTables(store);
   await store.db.transaction(async (tx) => {
-    await tx.exec(`TRUNCATE ${tables.join(", ")} RESTART IDENTITY CASCADE`);
+    await truncateTables(tx, tables);
   });
   await seedIfEmpty(store.db);
 }

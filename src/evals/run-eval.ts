@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { WardenError } from "../errors.js";
 import { loadRelease, PROJECT_ROOT } from "../kernel/release.js";
-import { supportTools } from "../tools/support/index.js";
+import { loadWardenConfig } from "../runtime/warden-config.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { releaseContentHash } from "../runtime/release-content-hash.js";
 import { loadDataset, type Dataset } from "./dataset.js";
@@ -68,8 +68,10 @@ export interface EvalOutcome {
  * off for its process, so cases never reach LangSmith unless `--langsmith` asks for it (through `sink`).
  */
 export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
-  const root = options.root ?? PROJECT_ROOT;
-  const tools = options.tools ?? supportTools;
+  // Default: the composition root's packs (warden.config.ts), as every entry point.
+  const composition = options.tools && options.root ? undefined : (await loadWardenConfig()).composition;
+  const root = options.root ?? composition?.root ?? PROJECT_ROOT;
+  const tools = options.tools ?? composition!.tools;
   const release = loadRelease(options.release, root);
   const baselineId = options.baseline === undefined ? (release.replaces ?? null) : options.baseline;
   if (baselineId === release.id) throw new WardenError("VALIDATION_FAILED", `A release cannot be its own baseline (${release.id}).`);

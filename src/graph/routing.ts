@@ -1,7 +1,6 @@
 import { END } from "@langchain/langgraph";
 import { lastAiMessage } from "../nodes/agent.js";
 import { pendingApprovals } from "../nodes/approval.js";
-import { workflowCallId } from "../kernel/node-kit.js";
 import type { State } from "../kernel/state.js";
 
 /** Conditional-edge functions: every branch of every graph is decided here, from state alone. */
@@ -16,31 +15,14 @@ export function afterAnswerCheck(state: State): "memory_write" | "evaluate" {
   return (state.memory_proposals ?? []).length > 0 ? "memory_write" : "evaluate";
 }
 
-export function afterRoute(state: State): "refund_workflow" | "support_agent" {
-  return state.routed_to === "refund_workflow" ? "refund_workflow" : "support_agent";
+/** The route node decided (`routed_to`); a state without one (never routed) goes to the default agent. */
+export function afterRouteTo(routes: readonly string[], fallback: string) {
+  return (state: State): string => (state.routed_to !== undefined && routes.includes(state.routed_to) ? state.routed_to : fallback);
 }
 
 /** Workflow steps that can fail put a reason in `escalation`. */
 export function continueOrEscalate<Next extends string>(next: Next) {
   return (state: State): Next | "escalate" => (state.escalation ? "escalate" : next);
-}
-
-export function afterDraft(state: State): "issue_refund" | "request_approval" | "compose_answer" | "escalate" {
-  if (state.escalation) return "escalate";
-  switch (state.eligibility?.effect) {
-    case "allow":
-      return "issue_refund";
-    case "require_approval":
-      return "request_approval";
-    default:
-      return "compose_answer";
-  }
-}
-
-export function afterWorkflowApproval(state: State): "approval" | "issue_refund" | "compose_answer" {
-  if (pendingApprovals(state).length > 0) return "approval";
-  const approval = Object.values(state.approvals).find((entry) => entry.tool_call_id === workflowCallId("issue_refund"));
-  return approval?.status === "approved" ? "issue_refund" : "compose_answer";
 }
 
 /** The step bound counts model turns: a turn that still wants tools after the last allowed one escalates. */

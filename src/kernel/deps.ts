@@ -1,6 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { MemoryService } from "../memory/create-memory.js";
 import type { PolicyEngine } from "../policy/types.js";
+import type { Composition } from "./composition.js";
 import type { Flags } from "./flags.js";
 import type { Release } from "./release.js";
 import type { Db } from "../store/db.js";
@@ -39,6 +40,8 @@ export interface RunControl {
  */
 export interface GraphDeps {
   db: Db;
+  /** The runtime's packs: routes, router, tools and their denial texts. */
+  composition: Composition;
   trace: TraceStore;
   executor: ToolExecutor;
   /** Rollback switches, read by every node at every step (at most 1 s stale across processes). */

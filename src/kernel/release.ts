@@ -3,11 +3,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { WardenError } from "../errors.js";
+import { POLICY_FILE_PATTERN, PROMPT_FILE_PATTERN, VERSIONED_ID_PATTERN, WORKFLOW_ID_PATTERN } from "../contracts/identifiers.js";
 
 /** Project root: releases, prompts and policies are versioned data files resolved from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-const RELEASE_ID = /^[a-z][a-z0-9_-]*@\d+$/;
+const RELEASE_ID = VERSIONED_ID_PATTERN;
 
 const ModelSchema = z.object({
   provider: z.enum(["openai", "offline"]),
@@ -18,18 +19,18 @@ const ModelSchema = z.object({
 export const ReleaseSchema = z.object({
   id: z.string().regex(RELEASE_ID),
   description: z.string().optional(),
-  prompt: z.string().regex(/^prompts\/[a-z0-9_-]+@\d+\.md$/),
+  prompt: z.string().regex(PROMPT_FILE_PATTERN),
   model: ModelSchema,
   /** The model a `model` rollback switch on `model.name` falls back to; none: the switch stops model calls. */
   fallback_model: ModelSchema.optional(),
   tools: z.array(z.string()).min(1),
-  policy: z.string().regex(/^policies\/[a-z0-9_-]+@\d+\.json$/),
-  workflow: z.string().regex(/^[a-z_]+@\d+$/),
+  policy: z.string().regex(POLICY_FILE_PATTERN),
+  workflow: z.string().regex(WORKFLOW_ID_PATTERN),
   agent: z.object({ max_steps: z.number().int().min(1).max(50) }).default({ max_steps: 6 }),
   /** The release this one replaces: the baseline its eval is compared with (CI, `warden eval` without --baseline). */
   replaces: z.string().regex(RELEASE_ID).optional(),
   /** The fixture set that gates this release: `evals/datasets/<dataset>.jsonl`. */
-  eval: z.object({ dataset: z.string().regex(/^[a-z][a-z0-9_-]*@\d+$/) }).optional(),
+  eval: z.object({ dataset: z.string().regex(VERSIONED_ID_PATTERN) }).optional(),
 });
 export type Release = z.infer<typeof ReleaseSchema>;
 
@@ -61,7 +62,7 @@ export function loadPrompt(release: Release, root: string = PROJECT_ROOT): strin
  * `@2`, `@1`): what a `prompt` rollback switch falls back to.
  */
 export function loadPreviousPrompts(release: Release, root: string = PROJECT_ROOT): Array<{ path: string; text: string }> {
-  const match = /^(prompts\/[a-z0-9_-]+)@(\d+)\.md$/.exec(release.prompt)!;
+  const match = PROMPT_FILE_PATTERN.exec(release.prompt)!;
   const previous: Array<{ path: string; text: string }> = [];
   for (let version = Number(match[2]) - 1; version >= 1; version--) {
     const path = `${match[1]}@${version}.md`;

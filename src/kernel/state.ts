@@ -50,9 +50,6 @@ export const MemoryProposal = z.object({
 });
 export type MemoryProposal = z.infer<typeof MemoryProposal>;
 
-export const ROUTES = ["refund_workflow", "support_agent"] as const;
-export type RouteName = (typeof ROUTES)[number];
-
 export const FINAL_STATUSES = ["completed", "denied", "escalated", "failed"] as const;
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
@@ -101,7 +98,8 @@ export const RuntimeState = new StateSchema({
   /** The subject's memories as read at the start of this run (empty without a subject or when policy denied). */
   memories: z.array(MemoryFact).optional(),
   memory_proposals: appendProposals,
-  routed_to: z.enum(ROUTES).optional(),
+  /** A workflow's or an agent's node name (the packs declare them). */
+  routed_to: z.string().optional(),
   route_reason: z.string().optional(),
   messages: MessagesDeltaValue,
   /** Agent turns taken in the current run (bounded by the release/env). */

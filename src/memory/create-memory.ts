@@ -3,11 +3,22 @@ import { WardenError } from "../errors.js";
 import type { Db, Queryable } from "../store/db.js";
 import type { Decision, PolicyContext, PolicyEngine } from "../policy/types.js";
 import type { Redactor } from "../trace/redact.js";
-import { audit, type MemoryAuditAction } from "./memory-audit.js";
+import { audit, type MemoryAuditAction } from "../store/memory-audit.js";
+import { readConsent, writeConsent } from "../store/memory-consents.js";
+import {
+  deleteMemoriesOfSubject,
+  deleteMemory,
+  findMemory,
+  insertMemory,
+  listMemories,
+  updateMemoryContent,
+  type MemoryRow,
+} from "../store/memories.js";
 import { sweepMemories } from "./sweep-memories.js";
 import { retentionDays } from "./retention.js";
+import { SNAKE_CASE_NAME_PATTERN } from "../contracts/identifiers.js";
 
-export { type MemoryAuditAction } from "./memory-audit.js";
+export { type MemoryAuditAction } from "../store/memory-audit.js";
 export { retentionDays } from "./retention.js";
 export { SWEEP_ACTOR, sweepMemories } from "./sweep-memories.js";
 
@@ -90,22 +101,8 @@ export interface MemoryService {
 }
 
 
-const KIND_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 const MAX_CONTENT = 4000;
 const DAY_MS = 86_400_000;
-
-interface MemoryRow {
-  memory_id: string;
-  subject: string;
-  kind: string;
-  content: string;
-  source_run: string | null;
-  created_at: Date | string;
-  expires_at: Date | string;
-  updated_at: Date | string;
-}
-
-const COLUMNS = "memory_id, subject, kind, content, source_run, created_at, expires_at, updated_at";
 
 function iso(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
@@ -150,24 +147,8 @@ export function createMemory(options: MemoryOptions): MemoryService {
     facts: ctx.facts ?? {},
   });
 
-  async function consentOf(q: Queryable, tenant: string, subject: string, lock = false): Promise<boolean> {
-    const { rows } = await q.query<{ granted: boolean }>(
-      `SELECT granted FROM memory_consents WHERE tenant_id = $1 AND subject = $2${lock ? " FOR SHARE" : ""}`,
-      [tenant, subject],
-    );
-    return rows[0]?.granted === true;
-  }
-
-  async function setConsent(q: Queryable, tenant: string, subject: string, granted: boolean, actor: string, at: Date): Promise<void> {
-    await q.query(
-      `INSERT INTO memory_consents (tenant_id, subject, granted, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (tenant_id, subject) DO UPDATE SET granted = EXCLUDED.granted, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
-      [tenant, subject, granted, actor, at],
-    );
-  }
-
   async function deleteAllOf(q: Queryable, tenant: string, subject: string, action: MemoryAuditAction, actor: string, at: Date): Promise<number> {
-    const { rowCount } = await q.query("DELETE FROM memories WHERE tenant_id = $1 AND subject = $2", [tenant, subject]);
+    const rowCount = await deleteMemoriesOfSubject(q, tenant, subject);
     await audit(q, { tenant, subject, memoryId: null, action, actor, count: rowCount, at });
     return rowCount;
   }
@@ -179,69 +160,57 @@ export function createMemory(options: MemoryOptions): MemoryService {
       if (decision.effect !== "allow") {
         throw new WardenError("POLICY_DENIED", `Memory read denied: ${decision.reason}`, { details: { decision } });
       }
-      const { rows } = await db.query<MemoryRow>(
-        `SELECT ${COLUMNS} FROM memories WHERE tenant_id = $1 AND subject = $2 AND expires_at > $3 ORDER BY created_at, memory_id`,
-        [tenant, subject, now()],
-      );
+      const rows = await listMemories(db, tenant, subject, now());
       return { decision, memories: rows.map(toMemory) };
     },
 
     async write(tenant, subject, input, ctx) {
       requireText(subject, "subject");
-      if (typeof input.kind !== "string" || !KIND_PATTERN.test(input.kind)) {
+      if (typeof input.kind !== "string" || !SNAKE_CASE_NAME_PATTERN.test(input.kind)) {
         throw new WardenError("MEMORY_INVALID", "kind must be lower-case letters, digits and _ (e.g. preference, fact)");
       }
       const content = redactor.redact(requireText(input.content, "content"));
       return db.transaction(async (tx) => {
         // FOR SHARE holds the consent row until the insert commits: a concurrent withdrawal (which updates that
         // row first) either waits and then deletes this entry too, or commits first and this write is denied.
-        const consent = await consentOf(tx, tenant, subject, true);
+        const consent = await readConsent(tx, tenant, subject, true);
         const decision = policy.decide("memory_write", { subject, kind: input.kind, consent }, policyContext(tenant, ctx));
         if (decision.effect !== "allow") return { decision, memory: null };
         const createdAt = now();
         const expiresAt = new Date(createdAt.getTime() + retentionDays(policy, tenant, input.kind) * DAY_MS);
         const memoryId = input.memoryId ?? randomUUID();
-        const { rows } = await tx.query<MemoryRow>(
-          `INSERT INTO memories (tenant_id, memory_id, subject, kind, content, source_run, created_at, expires_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7) ON CONFLICT (tenant_id, memory_id) DO NOTHING RETURNING ${COLUMNS}`,
-          [tenant, memoryId, subject, input.kind, content, input.sourceRun ?? null, createdAt, expiresAt],
-        );
-        if (rows[0] === undefined) {
+        const inserted = await insertMemory(tx, { tenant, memoryId, subject, kind: input.kind, content, sourceRun: input.sourceRun ?? null, createdAt, expiresAt });
+        if (inserted === undefined) {
           // Written before (a re-run step): return that entry, unless it was deleted or corrected away since.
-          const existing = await tx.query<MemoryRow>(`SELECT ${COLUMNS} FROM memories WHERE tenant_id = $1 AND memory_id = $2 AND subject = $3`, [tenant, memoryId, subject]);
-          return { decision, memory: existing.rows[0] ? toMemory(existing.rows[0]) : null };
+          const existing = await findMemory(tx, tenant, memoryId, subject);
+          return { decision, memory: existing ? toMemory(existing) : null };
         }
         await audit(tx, { tenant, subject, memoryId, action: "write", actor: ctx.actor, count: 1, at: createdAt });
-        return { decision, memory: toMemory(rows[0]) };
+        return { decision, memory: toMemory(inserted) };
       });
     },
 
     async grantConsent(tenant, subject, actor) {
       requireText(subject, "subject");
-      await setConsent(db, tenant, subject, true, actor, now());
+      await writeConsent(db, tenant, subject, true, actor, now());
     },
 
     async withdrawConsent(tenant, subject, actor) {
       requireText(subject, "subject");
       return db.transaction(async (tx) => {
         const at = now();
-        await setConsent(tx, tenant, subject, false, actor, at);
+        await writeConsent(tx, tenant, subject, false, actor, at);
         return { deleted: await deleteAllOf(tx, tenant, subject, "consent_withdrawn", actor, at) };
       });
     },
 
-    hasConsent: (tenant, subject) => consentOf(db, tenant, subject),
+    hasConsent: (tenant, subject) => readConsent(db, tenant, subject),
 
     async correct(tenant, memoryId, content, actor, subject) {
       const redacted = redactor.redact(requireText(content, "content"));
       return db.transaction(async (tx) => {
         const at = now();
-        const { rows } = await tx.query<MemoryRow>(
-          `UPDATE memories SET content = $3, updated_at = $4
-           WHERE tenant_id = $1 AND memory_id = $2 AND ($5::text IS NULL OR subject = $5) RETURNING ${COLUMNS}`,
-          [tenant, memoryId, redacted, at, subject ?? null],
-        );
-        const row = rows[0];
+        const row = await updateMemoryContent(tx, tenant, memoryId, redacted, at, subject);
         if (row === undefined) throw new WardenError("MEMORY_NOT_FOUND", `No memory ${memoryId}`);
         await audit(tx, { tenant, subject: row.subject, memoryId, action: "correct", actor, count: 1, at });
         return toMemory(row);
@@ -255,13 +224,9 @@ export function createMemory(options: MemoryOptions): MemoryService {
 
     async deleteOne(tenant, memoryId, actor, subject) {
       return db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ subject: string }>(
-          "DELETE FROM memories WHERE tenant_id = $1 AND memory_id = $2 AND ($3::text IS NULL OR subject = $3) RETURNING subject",
-          [tenant, memoryId, subject ?? null],
-        );
-        const row = rows[0];
-        if (row === undefined) throw new WardenError("MEMORY_NOT_FOUND", `No memory ${memoryId}`);
-        await audit(tx, { tenant, subject: row.subject, memoryId, action: "delete", actor, count: 1, at: now() });
+        const deletedSubject = await deleteMemory(tx, tenant, memoryId, subject);
+        if (deletedSubject === undefined) throw new WardenError("MEMORY_NOT_FOUND", `No memory ${memoryId}`);
+        await audit(tx, { tenant, subject: deletedSubject, memoryId, action: "delete", actor, count: 1, at: now() });
         return { deleted: 1 };
       });
     },

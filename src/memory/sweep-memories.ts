@@ -1,5 +1,6 @@
 import type { Db } from "../store/db.js";
-import { audit } from "./memory-audit.js";
+import { deleteExpiredMemories } from "../store/memories.js";
+import { audit } from "../store/memory-audit.js";
 
 /** Actor recorded for retention sweeps. */
 export const SWEEP_ACTOR = "system:retention-sweep";
@@ -11,10 +12,7 @@ export const SWEEP_ACTOR = "system:retention-sweep";
  */
 export async function sweepMemories(db: Db, at: Date = new Date()): Promise<{ deleted: number }> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ tenant_id: string; subject: string }>(
-      "DELETE FROM memories WHERE expires_at <= $1 RETURNING tenant_id, subject",
-      [at],
-    );
+    const rows = await deleteExpiredMemories(tx, at);
     const groups = new Map<string, { tenant: string; subject: string; count: number }>();
     for (const row of rows) {
       const key = JSON.stringify([row.tenant_id, row.subject]);

@@ -1,6 +1,9 @@
 import type { BaseMessage, UsageMetadata } from "@langchain/core/messages";
 
-/** The text of a message: string content as is, text blocks joined, other blocks as JSON. */
+/**
+ * The text of a message: string content as is, text blocks joined. Other blocks (tool use, images, reasoning)
+ * carry no text the customer or a parser should see and contribute nothing.
+ */
 export function messageText(message: BaseMessage): string {
   const content: unknown = message.content;
   if (typeof content === "string") return content;
@@ -9,7 +12,7 @@ export function messageText(message: BaseMessage): string {
     .map((block: unknown) => {
       if (typeof block === "string") return block;
       const text = typeof block === "object" && block !== null ? (block as { text?: unknown }).text : undefined;
-      return typeof text === "string" ? text : JSON.stringify(block);
+      return typeof text === "string" ? text : "";
     })
     .join("");
 }

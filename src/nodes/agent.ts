@@ -2,17 +2,15 @@ import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage }
 import type { DepsProvider } from "../kernel/deps.js";
 import type { State, Update } from "../kernel/state.js";
 import { WardenError } from "../errors.js";
+import { messageText } from "../model/message-text.js";
 import { modelRequestName, modelSystemName } from "../model/model-identity.js";
 import { stripInvisibleCharactersDeep } from "../text/invisible-characters.js";
 import { currentMemories } from "./current-memories.js";
 import { nodeKit } from "../kernel/node-kit.js";
 import { effectiveModel, effectivePrompt } from "./release-fallbacks.js";
 
-export function messageText(message: BaseMessage): string {
-  const content = message.content;
-  if (typeof content === "string") return content;
-  return content.map((part) => (typeof part === "string" ? part : "text" in part && typeof part.text === "string" ? part.text : "")).join("");
-}
+// The one `messageText` lives in the model folder; re-exported for the steps that import it from here.
+export { messageText } from "../model/message-text.js";
 
 function lastHumanIndex(messages: BaseMessage[]): number {
   for (let index = messages.length - 1; index >= 0; index--) if (HumanMessage.isInstance(messages[index])) return index;

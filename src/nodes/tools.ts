@@ -1,8 +1,6 @@
 import { ToolMessage } from "@langchain/core/messages";
 import type { DepsProvider } from "../kernel/deps.js";
 import type { CallDecision, Denial, EffectSummary, MemoryProposal, State, Update } from "../kernel/state.js";
-import { denialDraft } from "../tools/support/denial-draft.js";
-import { REMEMBER_TOOL } from "../tools/support/remember.js";
 import type { Authorization, ToolResult } from "../tools/types.js";
 import { lastAiMessage } from "./agent.js";
 import { CUSTOMER_NOTICES } from "./customer-notices.js";
@@ -10,7 +8,7 @@ import { customerReasonOf } from "./customer-reason.js";
 import { escalateWith } from "./escalate.js";
 import { FLAG_TOOL_RULE } from "./gate-tool-call.js";
 import { nodeKit, type NodeKit } from "../kernel/node-kit.js";
-import { callWorkflowTool } from "./workflow/call-tool.js";
+import { callWorkflowTool } from "./call-workflow-tool.js";
 
 function toolMessage(id: string, name: string, body: unknown, failed: boolean): ToolMessage {
   return new ToolMessage({ tool_call_id: id, name, content: JSON.stringify(body), status: failed ? "error" : "success" });
@@ -22,11 +20,12 @@ function toolMessage(id: string, name: string, body: unknown, failed: boolean): 
  * gives the rule's `customer_reason` (or a neutral notice), never the rule's `reason`: that is for operators.
  */
 async function denialAnswer(kit: NodeKit, state: State, call: { name: string; args: unknown }, denial: Denial): Promise<{ answer: string; evidence: string[] }> {
-  const neutral = call.name === "issue_refund" ? CUSTOMER_NOTICES.refundDenied : CUSTOMER_NOTICES.requestDenied;
+  const texts = kit.deps.composition.denialsFor(call.name);
+  const neutral = texts?.notice?.(call) ?? CUSTOMER_NOTICES.requestDenied;
   const customerReason = (await customerReasonOf(kit, state, call, denial.rule, "model")) ?? neutral;
-  const draft = denialDraft(call, customerReason);
-  const result = await callWorkflowTool(kit, state, "compose_denial", draft.tool, draft.args);
-  if (result.status === "ok") return { answer: (result.output as { draft: string }).draft, evidence: [result.callId] };
+  const draft = texts?.draft?.(call, customerReason);
+  const result = draft ? await callWorkflowTool(kit, state, "compose_denial", draft.tool, draft.args) : undefined;
+  if (result?.status === "ok") return { answer: (result.output as { draft: string }).draft, evidence: [result.callId] };
   return { answer: `We could not complete your request. ${customerReason}`, evidence: [] };
 }
 
@@ -111,10 +110,10 @@ export function createToolsNode(getDeps: DepsProvider) {
       // A failure the run's stop caused is not this step's outcome: stop here, so a resumed run runs the step again.
       if (result.status === "error" && kit.signal.aborted) kit.deps.runControl?.assertContinue(state.run_id);
       if (result.effectId) effects[result.effectId] = { effect_id: result.effectId, tool: call.name, status: result.status === "ok" ? "completed" : "failed" };
-      if (result.status === "ok" && call.name === REMEMBER_TOOL) {
+      const proposes = kit.loaded.tools.get(call.name)?.proposesMemory;
+      if (result.status === "ok" && proposes) {
         // Only a proposal: memory_write decides on it (policy, consent) at the end of the run.
-        const args = call.args as { kind: string; content: string };
-        proposals.push({ proposal_id: id, kind: args.kind, content: args.content, proposed_by: "model" });
+        proposals.push({ proposal_id: id, ...proposes(call.args), proposed_by: "model" });
       }
       if (result.status === "ok") {
         evidence.push(id);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { WardenError } from "../errors.js";
-import { POLICY_POINTS } from "./types.js";
+import { POLICY_POINTS } from "../contracts/policy-points.js";
 import { PATH_PATTERN, conditionPaths, conditionSchema } from "./condition-schema.js";
 import { PLACEHOLDER_PATTERN } from "./render-reason.js";
 

@@ -1,6 +1,7 @@
+import type { PolicyPoint } from "../contracts/policy-points.js";
+
 /** Contracts of the policy engine. Rules themselves are data (`policies/*.json`). */
-export const POLICY_POINTS = ["retrieval", "memory_write", "tool_call", "outbound_message", "final_answer"] as const;
-export type PolicyPoint = (typeof POLICY_POINTS)[number];
+export type { PolicyPoint } from "../contracts/policy-points.js";
 
 export type PolicyEffect = "allow" | "deny" | "require_approval";
 

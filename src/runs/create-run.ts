@@ -4,8 +4,9 @@ import { checkpointThreadId } from "../store/checkpoint-thread.js";
 import type { Db, Transaction } from "../store/db.js";
 import { promoteNextQueued } from "../store/run-leases.js";
 import { rollbackCheckpoints } from "../store/rollback-checkpoints.js";
-import { activeRunOfThread, endUnownedRun, getRunByIdempotencyKey, insertRun, isUniqueViolation, requestStop, type LeaseClaim, type NewRun, type RunRow } from "../store/runs.js";
+import { activeRunOfThread, endUnownedRun, getRunByIdempotencyKey, insertRun, requestStop, type LeaseClaim, type NewRun, type RunRow } from "../store/runs.js";
 import type { RunEngine } from "./engine.js";
+import { isUniqueViolation } from "../store/store-errors.js";
 
 /**
  * What a new run does when its thread already has an active run (LangGraph Platform's double-texting options):

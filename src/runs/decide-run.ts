@@ -1,7 +1,7 @@
 import { WardenError } from "../errors.js";
-import { getApproval, type ApprovalRow } from "../store/approvals.js";
+import { decidePendingApproval, getApproval, type ApprovalRow } from "../store/approvals.js";
 import type { Db } from "../store/db.js";
-import { getRun, type LeaseClaim, type RunRow } from "../store/runs.js";
+import { getRun, resumeWaitingRun, type LeaseClaim, type RunRow } from "../store/runs.js";
 import type { RunEngine } from "./engine.js";
 
 export interface ApprovalDecisionInput {
@@ -56,29 +56,16 @@ export async function applyApprovalDecision(
   }
   const status = STATUS_OF[input.decision];
   const decided = await ctx.db.transaction(async (tx) => {
-    const won = await tx.query<ApprovalRow>(
-      `UPDATE approvals SET status = $3, decided_by = $4, comment = $5, decided_at = now()
-       WHERE tenant_id = $1 AND approval_id = $2 AND status = 'pending' RETURNING *`,
-      [input.tenant, input.approvalId, status, input.approver, input.comment ?? null],
-    );
-    if (won.rowCount !== 1) return undefined;
+    const won = await decidePendingApproval(tx, input.tenant, input.approvalId, { status, decidedBy: input.approver, comment: input.comment });
+    if (!won) return undefined;
     // Resumed unowned (any worker's job claims it), or leased to the caller, who executes it itself at once.
-    const resumed = await tx.query<RunRow>(
-      `UPDATE runs SET status = 'running', updated_at = now(),
-              lease_owner = $3::text,
-              lease_token = CASE WHEN $3::text IS NULL THEN lease_token ELSE lease_token + 1 END,
-              attempts = CASE WHEN $3::text IS NULL THEN attempts ELSE attempts + 1 END,
-              lease_expires_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() + make_interval(secs => $4::double precision) END
-       WHERE tenant_id = $1 AND run_id = $2 AND status = 'waiting_approval' RETURNING *`,
-      [input.tenant, approval.run_id, claimFor?.owner ?? null, (claimFor?.ttlMs ?? 0) / 1000],
-    );
-    const run = resumed.rows[0];
+    const run = await resumeWaitingRun(tx, input.tenant, approval.run_id, claimFor);
     // The approval was pending but its run is not waiting (cancelled, interrupted): undo the decision.
     if (!run) throw new WardenError("RUN_NOT_WAITING", `Run ${approval.run_id} is not waiting for an approval.`);
     const job = { tenant: run.tenant_id, run_id: run.run_id, thread_id: run.thread_id, intent: "resume" as const };
-    if (claimFor) return { approval: won.rows[0]!, run, owned: { run, backstop: await ctx.engine.sendBackstop(job, claimFor.ttlMs, tx) } };
+    if (claimFor) return { approval: won, run, owned: { run, backstop: await ctx.engine.sendBackstop(job, claimFor.ttlMs, tx) } };
     await ctx.engine.sendRun(job, { tx });
-    return { approval: won.rows[0]!, run };
+    return { approval: won, run };
   });
   if (decided) {
     if (!decided.owned) ctx.engine.wake();

@@ -1,5 +1,6 @@
 import PgBoss from "pg-boss";
 import type { Db, Transaction } from "../store/db.js";
+import { lockJobEngineInstall } from "../store/job-engine.js";
 import { bossDb, jobsSchemaOf } from "./boss-db.js";
 import { createJobPump, type JobPump } from "./job-pump.js";
 import type { RunLogger } from "./run-logger.js";
@@ -88,7 +89,7 @@ export interface RunEngine {
 async function oneInstallAtATime(db: Db, install: () => Promise<void>): Promise<void> {
   if (db.kind !== "postgres") return install();
   await db.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':warden:job-engine-install', 0))");
+    await lockJobEngineInstall(tx);
     await install();
   });
 }

@@ -1,7 +1,8 @@
 import type { ApprovalRow } from "../store/approvals.js";
 import type { Queryable } from "../store/db.js";
 import { listApprovalsPage, listRuns, type ListedRun } from "../store/run-listing.js";
-import type { RunDenial, RunStatus } from "../store/runs.js";
+import type { RunStatus } from "../contracts/run-status.js";
+import type { RunDenial } from "../store/runs.js";
 import { decodeCursor, encodeCursor } from "./page-cursor.js";
 import { publicStatus } from "./run-record.js";
 

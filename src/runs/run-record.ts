@@ -1,6 +1,8 @@
 import type { Queryable } from "../store/db.js";
 import { listApprovals } from "../store/approvals.js";
-import { getRun, type RunDenial, type RunRow, type RunStatus } from "../store/runs.js";
+import { listToolEffectSummaries } from "../store/tool-effects.js";
+import type { RunStatus } from "../contracts/run-status.js";
+import { getRun, type RunDenial, type RunRow } from "../store/runs.js";
 import { WardenError } from "../errors.js";
 
 /** The public shape of a run (the REST API returns exactly this). */
@@ -35,10 +37,7 @@ export async function loadRunRecord(db: Queryable, tenant: string, runId: string
   const run = await getRun(db, tenant, runId);
   if (!run) throw new WardenError("RUN_NOT_FOUND", `Run ${runId} was not found.`);
   const approvals = await listApprovals(db, tenant, { runId, status: "pending" });
-  const { rows: effects } = await db.query<{ effect_id: string; tool: string; status: string }>(
-    "SELECT effect_id, tool, status FROM tool_effects WHERE tenant_id = $1 AND run_id = $2 ORDER BY created_at, effect_id",
-    [tenant, runId],
-  );
+  const effects = await listToolEffectSummaries(db, tenant, runId);
   return {
     run_id: run.run_id,
     thread_id: run.thread_id,

@@ -2,7 +2,9 @@ import { WardenError } from "../errors.js";
 import { cancelPendingApprovals } from "../store/approvals.js";
 import type { Db } from "../store/db.js";
 import { promoteNextQueued } from "../store/run-leases.js";
-import { endUnownedRun, FINAL_STATUSES, getRun, isUniqueViolation, reopenFailedRun, requestStop, type LeaseClaim, type RunRow } from "../store/runs.js";
+import { FINAL_STATUSES } from "../contracts/run-status.js";
+import { endUnownedRun, getRun, reopenFailedRun, requestStop, type LeaseClaim, type RunRow } from "../store/runs.js";
+import { isUniqueViolation } from "../store/store-errors.js";
 import type { RunEngine } from "./engine.js";
 
 /**

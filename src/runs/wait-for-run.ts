@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Queryable } from "../store/db.js";
-import { STABLE_STATUSES } from "../store/runs.js";
+import { STABLE_STATUSES } from "../contracts/run-status.js";
 import { loadRunRecord, type RunRecord } from "./run-record.js";
 
 /** Wakes waiters in this process when an execution here changed a run's status. */

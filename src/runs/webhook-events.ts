@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Transaction } from "../store/db.js";
-import type { RunStatus } from "../store/runs.js";
+import { SETTLED_STATUSES, type RunStatus } from "../contracts/run-status.js";
 import type { RunEngine } from "./engine.js";
 import { loadRunRecord } from "./run-record.js";
 
 /** The statuses a run's webhook hears about. */
-export const WEBHOOK_STATUSES: ReadonlySet<RunStatus> = new Set(["waiting_approval", "completed", "denied", "escalated", "failed"]);
+export const WEBHOOK_STATUSES: ReadonlySet<RunStatus> = new Set(SETTLED_STATUSES);
 
 /**
  * The id a receiver dedupes on: one per status a run reached, stable across delivery attempts. `transition` tells

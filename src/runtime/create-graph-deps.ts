@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { Composition } from "../kernel/composition.js";
 import type { GraphDeps, LoadedRelease, RunControl } from "../kernel/deps.js";
 import { createMemory } from "../memory/create-memory.js";
 import { createChatModel } from "../model/create-chat-model.js";
@@ -7,7 +8,6 @@ import { loadPolicyEngine } from "../policy/load-policy.js";
 import type { Db } from "../store/db.js";
 import { createToolExecutor } from "../tools/executor.js";
 import { createToolRegistry } from "../tools/registry.js";
-import { supportTools } from "../tools/support/index.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { envTracingEnabled, guardEnvTracer } from "../trace/langsmith-env-guard.js";
 import { traceToolRuns } from "../tools/langsmith-tool-runs.js";
@@ -19,13 +19,15 @@ import { loadPreviousPrompts, loadPrompt, loadRelease, PROJECT_ROOT } from "../k
 
 export interface GraphDepsOptions {
   db: Db;
+  /** The runtime's packs (`composePacks` of warden.config.ts's): routes, router, tools. */
+  composition: Composition;
   /** Overrides every release's model (tests: a scripted model). */
   model?: BaseChatModel;
   /** Overrides every release's fallback model, declared or not (tests of the `model` switch). */
   fallbackModel?: BaseChatModel;
-  /** Default: the support domain's tools. */
-  tools?: ToolDefinition[];
-  /** Where releases/, prompts/ and policies/ live. */
+  /** Replaces the packs' tools (tests: tools that fail on purpose). Default: every pack's tools. */
+  tools?: readonly ToolDefinition[];
+  /** Where releases/, prompts/ and policies/ live. Default: the packs' data folder. */
   root?: string;
   redactFields?: string[];
   /** The redactor of traces and memory (default: built from `redactFields`); the runtime shares it with its exporters. */
@@ -43,8 +45,8 @@ export interface GraphDepsOptions {
 
 /** Wires the runtime's collaborators from a database and options; releases are loaded once and cached. */
 export function createGraphDeps(options: GraphDepsOptions): GraphDeps {
-  const root = options.root ?? PROJECT_ROOT;
-  const registry = createToolRegistry(options.tools ?? supportTools);
+  const root = options.root ?? options.composition.root;
+  const registry = createToolRegistry([...(options.tools ?? options.composition.tools)]);
   const toolExecutor = createToolExecutor({ registry, db: options.db });
   const executor = options.traceToolRuns ? traceToolRuns(toolExecutor) : toolExecutor;
   // One redactor for traces and memory: what a trace would hide is not remembered either.
@@ -59,6 +61,7 @@ export function createGraphDeps(options: GraphDepsOptions): GraphDeps {
   const releases = new Map<string, Promise<LoadedRelease>>();
   return {
     db: options.db,
+    composition: options.composition,
     trace,
     executor,
     flags: options.flags ?? createFlags(options.db),

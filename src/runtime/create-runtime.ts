@@ -4,7 +4,9 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { GraphDeps } from "../kernel/deps.js";
 import { buildRuntimeGraph } from "../graph/runtime.js";
 import { WardenError } from "../errors.js";
-import { applyRouteFlags, chooseRoute } from "../kernel/route-choice.js";
+import { composePacks } from "../kernel/composition.js";
+import type { Pack } from "../kernel/pack.js";
+import { applyRouteFlags } from "../kernel/route-flags.js";
 import { createRunEngine } from "../runs/engine.js";
 import type { ApprovalDecisionInput } from "../runs/decide-run.js";
 import { createRunRegistry } from "../runs/run-control.js";
@@ -15,7 +17,7 @@ import type { RunSummary, RunPage, ApprovalPage } from "../runs/run-pages.js";
 import type { Schedules } from "../runs/schedules.js";
 import { type ApprovalRow } from "../store/approvals.js";
 import { openStore, type Store } from "../store/open-store.js";
-import type { RunStatus } from "../store/runs.js";
+import type { RunStatus } from "../contracts/run-status.js";
 import type { WebhookEndpointRow } from "../store/webhook-endpoints.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { createLangSmithTracing } from "../trace/langsmith-tracing.js";
@@ -30,6 +32,7 @@ import { createRunEventHub } from "./run-events.js";
 import { createRuntimeMemory, type RuntimeMemory } from "./runtime-memory.js";
 import type { Flags } from "../kernel/flags.js";
 import { createRunService } from "./run-service.js";
+import { loadWardenConfig } from "./warden-config.js";
 import type { ThreadState } from "./thread-state.js";
 
 import type { RunEngineSettings, RunOptions, StartOptions } from "./run-options.js";
@@ -45,7 +48,11 @@ export interface RuntimeOptions {
   model?: BaseChatModel;
   /** Overrides every release's fallback model (tests of the `model` switch). */
   fallbackModel?: BaseChatModel;
+  /** The packs to run; default: those of `warden.config.ts` (the composition root). */
+  packs?: Pack[];
+  /** Replaces the packs' tools (tests: tools that fail on purpose). */
   tools?: ToolDefinition[];
+  /** Where releases/, prompts/, policies/ are read from; default: the packs' data folder. */
   root?: string;
   /** LangGraph checkpoint durability; "async" (default) writes each step's checkpoint without blocking it. */
   durability?: "sync" | "async" | "exit";
@@ -124,7 +131,7 @@ export interface Runtime {
 export type { RunSummary, RunPage, ApprovalPage };
 
 function compile(deps: GraphDeps, store: Store) {
-  return buildRuntimeGraph(async () => deps).compile({ checkpointer: store.checkpointer, name: "runtime" });
+  return buildRuntimeGraph(async () => deps, deps.composition).compile({ checkpointer: store.checkpointer, name: "runtime" });
 }
 
 /** Live listeners first, then the caller's observer; an observer that throws must not break the run. */
@@ -142,8 +149,10 @@ function publishToBoth(publish: (event: TraceEvent) => void, observe: (event: Tr
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const env = options.env ?? process.env;
   const config = loadConfig(env);
+  const composed = options.packs ? undefined : await loadWardenConfig();
+  const composition = options.packs ? composePacks(options.packs) : composed!.composition;
   const ownsStore = options.store === undefined;
-  const store = options.store ?? (await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR }));
+  const store = options.store ?? (await openStore(composed?.store ?? { databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR }));
   const log = options.log ?? silentLogger;
   const hub = createRunEventHub();
   const registry = createRunRegistry();
@@ -154,7 +163,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const observeEvent = otel ? (options.onTraceEvent ? publishToBoth(otel.onEvent, options.onTraceEvent) : otel.onEvent) : options.onTraceEvent;
   const deps = createGraphDeps({
     db: store.db,
-    model: options.model,
+    composition,
+    model: options.model ?? composed?.model,
     ...(options.fallbackModel ? { fallbackModel: options.fallbackModel } : {}),
     tools: options.tools,
     root: options.root,
@@ -168,7 +178,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   });
   observeRuns(deps, combineRunObservers([langsmith?.observer, otel?.observer]));
   const flushTraces = () => flushWithin(config.WARDEN_TRACE_FLUSH_TIMEOUT_MS, [langsmith?.flush(), otel?.shutdown()]);
-  const releases = createReleaseCatalog({ db: store.db, deps, defaultRelease: config.WARDEN_RELEASE, root: options.root, tools: options.tools });
+  const releases = createReleaseCatalog({ db: store.db, deps, defaultRelease: config.WARDEN_RELEASE, root: options.root ?? composition.root, tools: options.tools ?? composition.tools });
   const graph = compile(deps, store);
   const settings: RunEngineSettings = {
     leaseMs: config.WARDEN_RUN_LEASE_MS,
@@ -236,7 +246,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
         return service.start(input, startOptions, async (envelope, release) => {
           const loaded = await deps.release(release); // unknown or invalid release: a typed error before anything is stored
           // A route switched off with no fallback is refused here, before a run exists (the route node checks again).
-          const routed = applyRouteFlags(chooseRoute(envelope.goal, envelope.context), await deps.flags.forTenant(envelope.tenant), loaded.release.workflow);
+          const routed = applyRouteFlags(deps.composition.route(envelope.goal, envelope.context), await deps.flags.forTenant(envelope.tenant), deps.composition);
           if (routed.refusal) throw routed.refusal;
         });
       }),

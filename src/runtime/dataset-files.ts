@@ -1,8 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { VERSIONED_ID_PATTERN } from "../contracts/identifiers.js";
 
-/** `name@version`: a dataset is versioned like releases, prompts and policies. */
-export const DATASET_ID = /^[a-z][a-z0-9_-]*@\d+$/;
 
 /** Where a dataset lives, relative to the project root. */
 export function datasetPath(id: string): string {
@@ -15,7 +14,7 @@ export function listDatasets(root: string): string[] {
     return readdirSync(join(root, "evals", "datasets"))
       .filter((name) => name.endsWith(".jsonl"))
       .map((name) => name.slice(0, -".jsonl".length))
-      .filter((id) => DATASET_ID.test(id))
+      .filter((id) => VERSIONED_ID_PATTERN.test(id))
       .sort();
   } catch {
     return [];

@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { WardenError } from "../errors.js";
 import { findInvisibleCharacter, findInvisibleCharacterDeep, invisibleCharacterMessage } from "../text/invisible-characters.js";
-
-const Identifier = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:@-]+$/, "letters, digits and . _ : @ - only");
+import { IdentifierSchema } from "../contracts/identifiers.js";
 
 /** The first value that occurs twice in `values`, or undefined. */
 function firstDuplicate(values: readonly string[]): string | undefined {
@@ -23,8 +22,8 @@ const refuseInvisible = (value: unknown, context: z.RefinementCtx) => {
 
 /** What a caller asks the runtime to do, on whose behalf. The server fills tenant/actor/roles from the API key. */
 export const RunEnvelopeSchema = z.object({
-  tenant: Identifier,
-  actor: Identifier,
+  tenant: IdentifierSchema,
+  actor: IdentifierSchema,
   roles: z
     .array(z.string().min(1).max(64))
     .max(16)
@@ -33,12 +32,12 @@ export const RunEnvelopeSchema = z.object({
       if (repeated !== undefined) context.addIssue({ code: "custom", message: `must not repeat a role ("${repeated}" appears more than once)` });
     }),
   goal: z.string().trim().min(1).max(4000).superRefine(refuseInvisible),
-  release: Identifier.optional(),
+  release: IdentifierSchema.optional(),
   idempotencyKey: z.string().min(1).max(255).optional(),
-  threadId: Identifier.optional(),
+  threadId: IdentifierSchema.optional(),
   context: z.record(z.string(), z.unknown()).superRefine(refuseInvisible).optional(),
   /** Whom the run is about (e.g. a customer id): its long-term memory is read at the start and written at the end. */
-  subject: Identifier.optional(),
+  subject: IdentifierSchema.optional(),
 });
 export type RunEnvelope = z.input<typeof RunEnvelopeSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PROMPT_FILE_PATTERN, WORKFLOW_ID_PATTERN } from "../contracts/identifiers.js";
 
 const Name = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:@\/-]+$/, "letters, digits and . _ : @ / - only");
 const common = {
@@ -13,11 +14,11 @@ const common = {
  */
 export const FlagInputSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("tool"), target: Name.describe("Tool name, e.g. issue_refund."), ...common }),
-  z.strictObject({ kind: z.literal("prompt"), target: z.string().regex(/^prompts\/[a-z0-9_-]+@\d+\.md$/).describe("Prompt file, e.g. prompts/support@2.md."), ...common }),
+  z.strictObject({ kind: z.literal("prompt"), target: z.string().regex(PROMPT_FILE_PATTERN).describe("Prompt file, e.g. prompts/support@2.md."), ...common }),
   z.strictObject({ kind: z.literal("model"), target: Name.describe("Model name as in a release, e.g. gpt-4.1-mini."), ...common }),
   z.strictObject({
     kind: z.literal("workflow"),
-    target: z.string().regex(/^[a-z_]+@\d+$/).describe("Workflow id, e.g. refund_workflow@1."),
+    target: z.string().regex(WORKFLOW_ID_PATTERN).describe("Workflow id, e.g. refund_workflow@1."),
     mode: z.enum(["agent", "refuse"]).default("agent").describe("agent: route its requests to the agent; refuse: ROUTE_DISABLED."),
     ...common,
   }),

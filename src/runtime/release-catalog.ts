@@ -90,8 +90,8 @@ export interface ReleaseCatalogOptions {
   deps: GraphDeps;
   defaultRelease: string;
   root?: string;
-  /** The tool definitions the runtime registers (their manifests are part of the content hash; default: support tools). */
-  tools?: readonly ToolDefinition[];
+  /** The tool definitions the runtime registers (their manifests are part of the content hash). */
+  tools: readonly ToolDefinition[];
 }
 
 /** Every valid `releases/*.json` under `root`, sorted by id (an invalid file is left out; `loadRelease` says why). */
@@ -154,7 +154,7 @@ export function createReleaseCatalog(options: ReleaseCatalogOptions): ReleaseCat
     let contentHash: string | null = null;
     let contentError: string | undefined;
     try {
-      contentHash = releaseContentHash(releaseId, { root, ...(options.tools ? { tools: options.tools } : {}) }).hash;
+      contentHash = releaseContentHash(releaseId, { root, tools: options.tools }).hash;
     } catch (error) {
       contentError = error instanceof Error ? error.message : String(error);
     }

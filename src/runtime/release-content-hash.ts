@@ -5,9 +5,9 @@ import { z } from "zod";
 import { WardenError } from "../errors.js";
 import { parsePolicy } from "../policy/policy-schema.js";
 import { loadRelease, PROJECT_ROOT, type Release } from "../kernel/release.js";
-import { supportTools } from "../tools/support/index.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { datasetPath } from "./dataset-files.js";
+import { canonicalJson } from "../contracts/canonical-json.js";
 
 /** The packages whose upgrade can change a run's behaviour: compared like any other change. */
 const TRACKED_PACKAGES = /^(@langchain\/[^/]+|langsmith|zod)$/;
@@ -34,17 +34,6 @@ export interface ContentHash {
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-
-/** JSON with sorted keys, so the hash does not depend on property order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, item]) => item !== undefined);
-    entries.sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
 
 function readText(root: string, path: string): string {
   try {
@@ -85,9 +74,10 @@ export function datasetOf(release: Release): string {
 }
 
 export interface ContentHashOptions {
+  /** Where the release's files are (default: the project root). */
   root?: string;
-  /** The tool definitions the runtime registers (default: the support tools). */
-  tools?: readonly ToolDefinition[];
+  /** The tool definitions the runtime registers (its packs' tools): their manifests are hashed. */
+  tools: readonly ToolDefinition[];
   /** Hash against this dataset instead of the release's own (`warden eval --dataset`). */
   dataset?: string;
 }
@@ -98,12 +88,12 @@ export interface ContentHashOptions {
  * and the installed versions of @langchain/*, langsmith and zod. An eval verdict is recorded against this hash,
  * so editing any of these (or upgrading a framework) needs a new passing eval before the release can go live.
  */
-export function releaseContentHash(releaseOrId: Release | string, options: ContentHashOptions = {}): ContentHash {
+export function releaseContentHash(releaseOrId: Release | string, options: ContentHashOptions): ContentHash {
   const root = options.root ?? PROJECT_ROOT;
   const release = typeof releaseOrId === "string" ? loadRelease(releaseOrId, root) : releaseOrId;
   const policyText = readText(root, release.policy);
   const policy = parsePolicy(JSON.parse(policyText), release.policy);
-  const byName = new Map((options.tools ?? supportTools).map((tool) => [tool.name, tool]));
+  const byName = new Map(options.tools.map((tool) => [tool.name, tool]));
   const tools = release.tools.map((name) => {
     const tool = byName.get(name);
     if (!tool) throw new WardenError("RELEASE_INVALID", `Release ${release.id} enables tool ${name}, which is not registered.`);
@@ -119,11 +109,11 @@ export function releaseContentHash(releaseOrId: Release | string, options: Conte
     release: sha256(readText(root, `releases/${release.id}.json`)),
     prompt: sha256(readText(root, release.prompt)),
     policy: sha256(policyText),
-    tools: sha256(canonical(tools)),
+    tools: sha256(canonicalJson(tools)),
     workflow: sha256(release.workflow),
-    memory: sha256(canonical(retention)),
+    memory: sha256(canonicalJson(retention)),
     dataset: sha256(readText(root, datasetPath(dataset))),
-    packages: sha256(canonical(packages)),
+    packages: sha256(canonicalJson(packages)),
   };
-  return { hash: `sha256:${sha256(canonical(parts))}`, parts, packages, dataset };
+  return { hash: `sha256:${sha256(canonicalJson(parts))}`, parts, packages, dataset };
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../tools/args-hash.js";
+import { canonicalJson } from "../contracts/canonical-json.js";
 import type { parseEnvelope } from "./envelope.js";
 
 type Envelope = ReturnType<typeof parseEnvelope>;

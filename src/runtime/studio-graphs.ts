@@ -1,23 +1,24 @@
 import type { GraphDeps } from "../kernel/deps.js";
-import { buildRefundWorkflow } from "../graph/refund-workflow.js";
 import { buildRuntimeGraph } from "../graph/runtime.js";
-import { buildSupportAgent } from "../graph/support-agent.js";
 import { openStore } from "../store/open-store.js";
 import { loadConfig } from "./config.js";
 import { createGraphDeps } from "./create-graph-deps.js";
+import { loadWardenConfig } from "./warden-config.js";
 
 /**
- * The graphs `langgraph.json` names, for LangGraph Studio (`langgraph dev`). They are compiled WITHOUT a
- * checkpointer: the dev server injects its own (invariant 7). Their dependencies come from the environment
- * (DATABASE_URL or the PGlite data dir) and are opened on first use, not on import.
+ * The graphs `langgraph.json` names, for LangGraph Studio (`langgraph dev`), built from `warden.config.ts`'s
+ * packs. They are compiled WITHOUT a checkpointer: the dev server injects its own (invariant 7). Their
+ * dependencies come from the environment (DATABASE_URL or the PGlite data dir) and are opened on first use, not on
+ * import. `warden.studio.ts` at the root exports one per route, by name.
  */
+const { composition, store: storeOptions } = await loadWardenConfig();
 let deps: Promise<GraphDeps> | undefined;
 
 export function depsFromEnv(): Promise<GraphDeps> {
   deps ??= (async () => {
     const config = loadConfig();
-    const store = await openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR });
-    return createGraphDeps({ db: store.db, redactFields: config.WARDEN_REDACT_FIELDS });
+    const store = await openStore(storeOptions ?? { databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR });
+    return createGraphDeps({ db: store.db, composition, redactFields: config.WARDEN_REDACT_FIELDS });
   })();
   return deps;
 }
@@ -27,6 +28,11 @@ export function depsOpened(): boolean {
   return deps !== undefined;
 }
 
-export const runtime = buildRuntimeGraph(depsFromEnv).compile({ name: "runtime" });
-export const support_agent = buildSupportAgent(depsFromEnv).compile({ name: "support_agent" });
-export const refund_workflow = buildRefundWorkflow(depsFromEnv).compile({ name: "refund_workflow" });
+export const runtime = buildRuntimeGraph(depsFromEnv, composition).compile({ name: "runtime" });
+
+/** A workflow or an agent of the packs on its own, as Studio shows it. @throws TypeError for an unknown route. */
+export function routeGraph(node: string) {
+  const route = [...composition.workflows, ...composition.agents].find((entry) => entry.node === node);
+  if (!route) throw new TypeError(`No pack declares a route named ${node}`);
+  return route.build(depsFromEnv).compile({ name: node }) as typeof runtime;
+}

@@ -1,6 +1,7 @@
 import { BaseMessage } from "@langchain/core/messages";
 import { WardenError } from "../errors.js";
 import type { Queryable } from "../store/db.js";
+import { threadHasRunOfTenant } from "../store/threads.js";
 
 export interface ThreadState {
   thread_id: string;
@@ -47,6 +48,5 @@ export function toThreadState(threadId: string, snapshot: Snapshot): ThreadState
 
 /** A thread is the tenant's only if one of its runs is: other tenants get "not found" (invariant 4). */
 export async function assertThreadOfTenant(db: Queryable, tenant: string, threadId: string): Promise<void> {
-  const { rows } = await db.query("SELECT 1 FROM runs WHERE tenant_id = $1 AND thread_id = $2 LIMIT 1", [tenant, threadId]);
-  if (rows.length === 0) throw new WardenError("THREAD_NOT_FOUND", `Thread ${threadId} was not found.`);
+  if (!(await threadHasRunOfTenant(db, tenant, threadId))) throw new WardenError("THREAD_NOT_FOUND", `Thread ${threadId} was not found.`);
 }

@@ -1,7 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { WardenError } from "../errors.js";
+import { countApiKeysLocked, insertApiKey } from "../store/api-keys.js";
 import type { Db, Queryable } from "../store/db.js";
+import { API_KEY_PATTERN, IdentifierSchema } from "../contracts/identifiers.js";
 
 /**
  * API keys: `wdn_<key_id>_<secret>`, random, stored only as a SHA-256 hash. The key id (16 hex digits) is
@@ -11,8 +13,6 @@ import type { Db, Queryable } from "../store/db.js";
 export const ROLES = ["requester", "approver", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
-const KEY_FORMAT = /^wdn_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
-const Identifier = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:@-]+$/, "letters, digits and . _ : @ - only");
 
 /**
  * A key's roles: at least one, each at most once. A repeated role is refused rather than silently merged: it
@@ -29,8 +29,8 @@ export const RoleListSchema = z
 
 /** What a key grants: its tenant, the actor it acts as, and its roles. */
 export const NewApiKeySchema = z.strictObject({
-  tenant: Identifier,
-  actor: Identifier,
+  tenant: IdentifierSchema,
+  actor: IdentifierSchema,
   roles: RoleListSchema,
 });
 export type NewApiKey = z.input<typeof NewApiKeySchema>;
@@ -53,23 +53,13 @@ export interface CreatedApiKey {
   roles: Role[];
 }
 
-/** A stored key, as auth needs it (never the secret). */
-export interface ApiKeyRow {
-  tenant_id: string;
-  key_id: string;
-  key_hash: string;
-  actor: string;
-  roles: string[];
-  revoked_at: Date | null;
-}
-
 export function hashApiKey(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
 }
 
 /** The key id of a well-formed key, or undefined: lets auth and rate limiting name a key without a query. */
 export function keyIdOf(key: string): string | undefined {
-  return KEY_FORMAT.exec(key)?.[1];
+  return API_KEY_PATTERN.exec(key)?.[1];
 }
 
 /** Constant-time comparison of a presented key with a stored hash (equal-length hex digests). */
@@ -90,32 +80,8 @@ export async function createApiKey(db: Queryable, input: NewApiKey): Promise<Cre
   const { tenant, actor, roles } = parseNewApiKey(input);
   const keyId = randomBytes(8).toString("hex");
   const key = `wdn_${keyId}_${randomBytes(32).toString("base64url")}`;
-  await db.query("INSERT INTO api_keys (tenant_id, key_id, key_hash, actor, roles) VALUES ($1, $2, $3, $4, $5::text[])", [
-    tenant,
-    keyId,
-    hashApiKey(key),
-    actor,
-    roles,
-  ]);
+  await insertApiKey(db, { tenant, keyId, keyHash: hashApiKey(key), actor, roles });
   return { key, tenant, actor, roles };
-}
-
-/** The stored row of a key id (revoked ones too: auth rejects them), or undefined. */
-export async function findApiKey(db: Queryable, keyId: string): Promise<ApiKeyRow | undefined> {
-  const { rows } = await db.query<ApiKeyRow>(
-    "SELECT tenant_id, key_id, key_hash, actor, roles, revoked_at FROM api_keys WHERE key_id = $1",
-    [keyId],
-  );
-  return rows[0];
-}
-
-/** Revokes a key of `tenant` (another tenant's key id is "not found"). Returns whether a live key was revoked. */
-export async function revokeApiKey(db: Queryable, tenant: string, keyId: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    "UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND key_id = $2 AND revoked_at IS NULL",
-    [tenant, keyId],
-  );
-  return rowCount === 1;
 }
 
 /** The first admin key a new deployment gets: tenant `acme` (the seed's), every role. */
@@ -127,9 +93,7 @@ export const BOOTSTRAP_ADMIN: NewApiKey = { tenant: "acme", actor: "admin", role
  */
 export async function bootstrapAdminKey(db: Db, input: NewApiKey = BOOTSTRAP_ADMIN): Promise<CreatedApiKey | undefined> {
   return db.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':warden:bootstrap-key'))");
-    const { rows } = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM api_keys");
-    if ((rows[0]?.n ?? 0) > 0) return undefined;
+    if ((await countApiKeysLocked(tx)) > 0) return undefined;
     return createApiKey(tx, input);
   });
 }

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Runtime, StartOptions } from "../runtime/create-runtime.js";
 import type { RunEnvelope } from "../runtime/envelope.js";
 import { createWakeableSleep } from "../runs/wakeable-sleep.js";
-import { STABLE_STATUSES } from "../store/runs.js";
+import { STABLE_STATUSES } from "../contracts/run-status.js";
 import type { TraceEvent } from "../trace/types.js";
 import { openEventStream, streamErrorBody, type EventStream } from "./sse.js";
 

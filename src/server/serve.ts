@@ -6,7 +6,7 @@ import { pruneCheckpoints, retentionCutoff } from "../store/prune-checkpoints.js
 import { runtimeChannels } from "../kernel/state.js";
 import { bootstrapAdminKey, type CreatedApiKey } from "./api-keys.js";
 import { createApp, type AppOptions, type WardenApp } from "./create-app.js";
-import { sweepIdempotencyKeys } from "./plugins/idempotency-store.js";
+import { sweepIdempotencyKeys } from "../store/idempotency.js";
 import { createMetrics } from "./plugins/metrics.js";
 
 export interface ServeOptions {

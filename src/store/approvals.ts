@@ -70,6 +70,24 @@ export async function decideApproval(
   return rowCount === 1;
 }
 
+/**
+ * Like {@link decideApproval}, returning the decided row: the winner of a race gets it, the loser undefined. Used
+ * inside the transaction that also resumes the run (invariant 11).
+ */
+export async function decidePendingApproval(
+  db: Queryable,
+  tenant: string,
+  approvalId: string,
+  decision: { status: "approved" | "rejected" | "cancelled"; decidedBy: string; comment?: string | undefined },
+): Promise<ApprovalRow | undefined> {
+  const { rows, rowCount } = await db.query<ApprovalRow>(
+    `UPDATE approvals SET status = $3, decided_by = $4, comment = $5, decided_at = now()
+       WHERE tenant_id = $1 AND approval_id = $2 AND status = 'pending' RETURNING *`,
+    [tenant, approvalId, decision.status, decision.decidedBy, decision.comment ?? null],
+  );
+  return rowCount === 1 ? rows[0] : undefined;
+}
+
 export async function listApprovals(
   db: Queryable,
   tenant: string,

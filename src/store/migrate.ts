@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Db } from "./db.js";
+import type { Db, Queryable } from "./db.js";
 
 const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations/", import.meta.url));
 const FILE_NAME = /^(\d{3})_[a-z0-9_]+\.sql$/;
@@ -49,4 +49,10 @@ export async function migrationsApplied(db: Db, migrations: Migration[] = loadMi
   } catch {
     return false;
   }
+}
+
+/** The migrations recorded as applied, oldest first (`warden migrate` lists them). */
+export async function listAppliedMigrations(db: Queryable): Promise<Array<{ version: number; name: string }>> {
+  const { rows } = await db.query<{ version: number; name: string }>("SELECT version, name FROM warden_migrations ORDER BY version");
+  return rows;
 }

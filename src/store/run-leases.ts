@@ -1,5 +1,7 @@
 import type { Queryable } from "./db.js";
-import { isUniqueViolation, type RunDenial, type RunError, type RunRow, type RunStatus, type StopRequest } from "./runs.js";
+import type { RunStatus } from "../contracts/run-status.js";
+import type { RunDenial, RunError, RunRow, StopRequest } from "./runs.js";
+import { isUniqueViolation } from "./store-errors.js";
 
 /**
  * The lease on a run in progress (invariant 11). A process executes a run only while it holds the lease: claimed

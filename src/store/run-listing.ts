@@ -1,6 +1,7 @@
 import type { ApprovalRow } from "./approvals.js";
 import type { Queryable } from "./db.js";
-import type { RunRow, RunStatus } from "./runs.js";
+import type { RunStatus } from "../contracts/run-status.js";
+import type { RunRow } from "./runs.js";
 
 /** Where a page ends: the sort key of its last row, exactly (created_at to the microsecond, as Postgres text). */
 export interface PagePosition {

@@ -1,21 +1,5 @@
+import type { RunStatus } from "../contracts/run-status.js";
 import type { Queryable } from "./db.js";
-
-export type RunStatus =
-  | "queued"
-  | "running"
-  | "waiting_approval"
-  | "completed"
-  | "denied"
-  | "escalated"
-  | "failed"
-  | "cancelled"
-  | "interrupted"
-  | "rolled_back";
-
-/** Statuses a run does not leave by itself: a waiting run needs a person, the others are final. */
-export const STABLE_STATUSES: readonly RunStatus[] = ["waiting_approval", "completed", "denied", "escalated", "failed", "cancelled", "interrupted", "rolled_back"];
-/** Statuses after which nothing more happens to the run. */
-export const FINAL_STATUSES: readonly RunStatus[] = ["completed", "denied", "escalated", "failed", "cancelled", "interrupted", "rolled_back"];
 
 export type StopRequest = "cancel" | "interrupt" | "rollback";
 
@@ -56,11 +40,6 @@ export interface RunRow {
   denial: RunDenial | null;
   created_at: Date;
   updated_at: Date;
-}
-
-/** Postgres' unique_violation (a second active run on a thread, or an idempotency key used before). */
-export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
 }
 
 export interface NewRun {
@@ -181,6 +160,24 @@ export async function reopenFailedRun(db: Queryable, tenant: string, runId: stri
             lease_expires_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() + make_interval(secs => $4::double precision) END
      WHERE tenant_id = $1 AND run_id = $2 AND status = 'failed'
      RETURNING *`,
+    [tenant, runId, lease?.owner ?? null, (lease?.ttlMs ?? 0) / 1000],
+  );
+  return rows[0];
+}
+
+/**
+ * Puts a run waiting for an approval back in progress (the approval was decided): unowned, for any worker's job to
+ * claim, or, with `lease`, leased to the caller, who executes it at once (one more attempt). Undefined when the run
+ * is not waiting (cancelled, interrupted meanwhile).
+ */
+export async function resumeWaitingRun(db: Queryable, tenant: string, runId: string, lease?: Pick<LeaseClaim, "owner" | "ttlMs">): Promise<RunRow | undefined> {
+  const { rows } = await db.query<RunRow>(
+    `UPDATE runs SET status = 'running', updated_at = now(),
+              lease_owner = $3::text,
+              lease_token = CASE WHEN $3::text IS NULL THEN lease_token ELSE lease_token + 1 END,
+              attempts = CASE WHEN $3::text IS NULL THEN attempts ELSE attempts + 1 END,
+              lease_expires_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() + make_interval(secs => $4::double precision) END
+       WHERE tenant_id = $1 AND run_id = $2 AND status = 'waiting_approval' RETURNING *`,
     [tenant, runId, lease?.owner ?? null, (lease?.ttlMs ?? 0) / 1000],
   );
   return rows[0];

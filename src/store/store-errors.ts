@@ -21,3 +21,8 @@ export function isStoreUnavailable(error: unknown): boolean {
   return false;
 }
 
+
+/** Postgres' unique_violation, SQLSTATE 23505 (a second active run on a thread, an idempotency key used before, a trace seq taken). */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
+}

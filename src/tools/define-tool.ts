@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { SideEffect, ToolDefinition, ToolSpec } from "./types.js";
+import { TOOL_EXTRA_POLICY_POINTS } from "../contracts/policy-points.js";
+import { SNAKE_CASE_NAME_PATTERN } from "../contracts/identifiers.js";
 
-const TOOL_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const SIDE_EFFECTS: readonly SideEffect[] = ["none", "read", "write", "irreversible"];
-const EXTRA_POLICY_POINTS = ["retrieval", "outbound_message", "memory_write"] as const;
 
 function invalid(name: string, problem: string): never {
   // A bad spec is a programming error found at import time, not a runtime condition a client sees.
@@ -12,7 +12,7 @@ function invalid(name: string, problem: string): never {
 
 function checkSpec(spec: ToolSpec<z.ZodType, z.ZodType>): void {
   const name = String(spec.name);
-  if (!TOOL_NAME.test(name)) invalid(name, "name must match /^[a-z][a-z0-9_]{0,63}$/");
+  if (!SNAKE_CASE_NAME_PATTERN.test(name)) invalid(name, `name must match ${SNAKE_CASE_NAME_PATTERN}`);
   if (typeof spec.description !== "string" || spec.description.trim() === "") invalid(name, "description is required");
   if (!(spec.input instanceof z.ZodType)) invalid(name, "input must be a zod schema");
   if (!(spec.output instanceof z.ZodType)) invalid(name, "output must be a zod schema");
@@ -29,11 +29,12 @@ function checkSpec(spec: ToolSpec<z.ZodType, z.ZodType>): void {
   if (backoff !== undefined && !(Number.isFinite(backoff) && backoff >= 0)) invalid(name, "retry.backoffMs must be >= 0");
   if (spec.cost !== undefined && !(Number.isFinite(spec.cost) && spec.cost >= 0)) invalid(name, "cost must be >= 0");
   for (const point of spec.policyPoints ?? []) {
-    if (!(EXTRA_POLICY_POINTS as readonly string[]).includes(point)) invalid(name, `unknown policy point ${point}`);
+    if (!(TOOL_EXTRA_POLICY_POINTS as readonly string[]).includes(point)) invalid(name, `unknown policy point ${point}`);
   }
   if (typeof spec.execute !== "function") invalid(name, "execute must be a function");
   if (spec.policyFacts !== undefined && typeof spec.policyFacts !== "function") invalid(name, "policyFacts must be a function");
   if (spec.serializeBy !== undefined && typeof spec.serializeBy !== "function") invalid(name, "serializeBy must be a function");
+  if (spec.proposesMemory !== undefined && typeof spec.proposesMemory !== "function") invalid(name, "proposesMemory must be a function");
   // Models receive the input as a JSON Schema object; fail here rather than at the first model call.
   let parameters: unknown;
   try {

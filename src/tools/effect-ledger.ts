@@ -1,5 +1,13 @@
 import { WardenError } from "../errors.js";
 import type { Queryable } from "../store/db.js";
+import {
+  claimToolEffect,
+  completeToolEffect,
+  countToolEffectAttempt,
+  failToolEffect,
+  listToolEffects,
+  recordToolEffectFailure,
+} from "../store/tool-effects.js";
 import { effectIdFor } from "./args-hash.js";
 import type { Denial } from "./types.js";
 
@@ -75,50 +83,12 @@ export interface EffectLedger {
   list(tenant: string, runId: string): Promise<EffectRecord[]>;
 }
 
-interface EffectRow {
-  effect_id: string;
-  run_id: string;
-  tool_call_id: string;
-  tool: string;
-  args_hash: string;
-  status: "started" | "completed" | "failed";
-  result: unknown;
-  error: EffectError | null;
-  attempts: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-// ON CONFLICT ... DO UPDATE (a no-op update) instead of DO NOTHING + SELECT: DO UPDATE locks and RETURNs the
-// existing row even when a concurrent transaction inserted it after this statement's snapshot, where a
-// CTE's SELECT would see nothing. `xmax = 0` tells an inserted tuple from an updated one (same on PGlite).
-const BEGIN_SQL = `
-INSERT INTO tool_effects (tenant_id, effect_id, run_id, tool_call_id, tool, args_hash, status, attempts)
-VALUES ($1, $2, $3, $4, $5, $6, 'started', 1)
-ON CONFLICT (tenant_id, run_id, tool_call_id) DO UPDATE SET updated_at = tool_effects.updated_at
-RETURNING effect_id, tool, args_hash, status, result, error, attempts, (xmax = 0) AS inserted`;
-
-const RECORD_FAILURE_SQL = `
-INSERT INTO tool_effects (tenant_id, effect_id, run_id, tool_call_id, tool, args_hash, status, error, attempts)
-VALUES ($1, $2, $3, $4, $5, $6, 'failed', $7::jsonb, $8)
-ON CONFLICT (tenant_id, run_id, tool_call_id) DO UPDATE
-  SET status = 'failed', error = EXCLUDED.error, attempts = GREATEST(tool_effects.attempts, EXCLUDED.attempts), updated_at = now()
-  WHERE tool_effects.status <> 'completed' AND tool_effects.args_hash = EXCLUDED.args_hash AND tool_effects.tool = EXCLUDED.tool`;
-
 /** @param db tenant data access (a `Db`, or a transaction). */
 export function createEffectLedger(db: Queryable): EffectLedger {
   return {
     async begin(effect) {
       const effectId = effectIdFor(effect.tenant, effect.runId, effect.toolCallId);
-      const { rows } = await db.query<EffectRow & { inserted: boolean }>(BEGIN_SQL, [
-        effect.tenant,
-        effectId,
-        effect.runId,
-        effect.toolCallId,
-        effect.tool,
-        effect.argsHash,
-      ]);
-      const row = rows[0];
+      const row = await claimToolEffect(db, { ...keyOf(effect), effectId });
       if (!row) throw new Error("tool_effects upsert returned no row");
       if (row.args_hash !== effect.argsHash || row.tool !== effect.tool) {
         throw new WardenError(
@@ -129,54 +99,27 @@ export function createEffectLedger(db: Queryable): EffectLedger {
       }
       const begun: EffectBegin = { effectId: row.effect_id, state: row.inserted ? "new" : row.status, attempts: row.attempts };
       if (row.status === "completed") begun.result = row.result;
-      if (row.status === "failed" && row.error) begun.error = row.error;
+      if (row.status === "failed" && row.error) begun.error = row.error as EffectError;
       return begun;
     },
 
     async complete(tenant, effectId, result) {
-      await db.query(
-        `UPDATE tool_effects SET status = 'completed', result = $3::jsonb, error = NULL, updated_at = now()
-         WHERE tenant_id = $1 AND effect_id = $2`,
-        [tenant, effectId, JSON.stringify(result ?? null)],
-      );
+      await completeToolEffect(db, tenant, effectId, JSON.stringify(result ?? null));
     },
 
     async fail(tenant, effectId, error) {
-      await db.query(
-        `UPDATE tool_effects SET status = 'failed', error = $3::jsonb, updated_at = now()
-         WHERE tenant_id = $1 AND effect_id = $2 AND status <> 'completed'`,
-        [tenant, effectId, JSON.stringify(error)],
-      );
+      await failToolEffect(db, tenant, effectId, JSON.stringify(error));
     },
 
     async recordFailure(effect, error, attempts) {
-      await db.query(RECORD_FAILURE_SQL, [
-        effect.tenant,
-        effectIdFor(effect.tenant, effect.runId, effect.toolCallId),
-        effect.runId,
-        effect.toolCallId,
-        effect.tool,
-        effect.argsHash,
-        JSON.stringify(error),
-        Math.max(1, attempts),
-      ]);
+      const effectId = effectIdFor(effect.tenant, effect.runId, effect.toolCallId);
+      await recordToolEffectFailure(db, { ...keyOf(effect), effectId }, JSON.stringify(error), Math.max(1, attempts));
     },
 
-    async attempt(tenant, effectId) {
-      const { rows } = await db.query<{ attempts: number }>(
-        `UPDATE tool_effects SET attempts = attempts + 1, updated_at = now()
-         WHERE tenant_id = $1 AND effect_id = $2 RETURNING attempts`,
-        [tenant, effectId],
-      );
-      return rows[0]?.attempts ?? 0;
-    },
+    attempt: (tenant, effectId) => countToolEffectAttempt(db, tenant, effectId),
 
     async list(tenant, runId) {
-      const { rows } = await db.query<EffectRow>(
-        `SELECT effect_id, run_id, tool_call_id, tool, args_hash, status, result, error, attempts, created_at, updated_at
-         FROM tool_effects WHERE tenant_id = $1 AND run_id = $2 ORDER BY created_at, effect_id`,
-        [tenant, runId],
-      );
+      const rows = await listToolEffects(db, tenant, runId);
       return rows.map((row) => ({
         effectId: row.effect_id,
         runId: row.run_id,
@@ -185,7 +128,7 @@ export function createEffectLedger(db: Queryable): EffectLedger {
         argsHash: row.args_hash,
         status: row.status,
         result: row.result,
-        error: row.error,
+        error: row.error as EffectError | null,
         attempts: row.attempts,
         createdAt: new Date(row.created_at),
         updatedAt: new Date(row.updated_at),
@@ -193,3 +136,5 @@ export function createEffectLedger(db: Queryable): EffectLedger {
     },
   };
 }
+
+const keyOf = (effect: BeginEffect) => ({ tenant: effect.tenant, runId: effect.runId, toolCallId: effect.toolCallId, tool: effect.tool, argsHash: effect.argsHash });

@@ -1,6 +1,7 @@
 import { isStoreUnavailable } from "../store/store-errors.js";
 import { isWardenError } from "../errors.js";
 import type { Db, Queryable } from "../store/db.js";
+import { startEffectTransaction } from "../store/effect-transaction.js";
 import { decideAtEffect } from "./effect-decision.js";
 import { formatIssues } from "./format-issues.js";
 import { createEffectLedger, type BeginEffect, type EffectError } from "./effect-ledger.js";
@@ -47,13 +48,6 @@ class AttemptEnded extends Error {
   }
 }
 
-// The lock comes first: everything after it (ledger, facts, the effect) sees every effect on the key committed
-// before. The statement timeout (transaction-local) bounds each later statement, so a statement left running by
-// an abandoned attempt cannot hold the connection, the lock and the ROLLBACK behind it indefinitely.
-const LOCKED_START_SQL = `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':warden:effect:' || $2, 0)) AS locked,
-  set_config('statement_timeout', $1, true) AS statement_timeout`;
-const START_SQL = `SELECT set_config('statement_timeout', $1, true) AS statement_timeout`;
-
 const denialError = (denial: Denial, message: string): EffectError => ({ code: "POLICY_DENIED", message, retryable: false, permanent: true, denial });
 
 /**
@@ -88,8 +82,8 @@ export async function runEffectAttempt(db: TransactionalDb, request: EffectAttem
     return await db.transaction(async (tx) => {
       const key = tool.serializeBy?.(request.input);
       const timeout = String(Math.ceil(request.timeoutMs));
-      if (key === undefined) await tx.query(START_SQL, [timeout]);
-      else await tx.query(LOCKED_START_SQL, [timeout, JSON.stringify([scope.tenant, key])]);
+      // The business-key lock first: everything after it sees every effect on the key committed before.
+      await startEffectTransaction(tx, timeout, key === undefined ? undefined : JSON.stringify([scope.tenant, key]));
 
       const ledger = createEffectLedger(tx);
       let begun;

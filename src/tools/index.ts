@@ -3,7 +3,8 @@ export { defineTool } from "./define-tool.js";
 export { ToolError, isToolError, type ToolErrorOptions } from "./tool-error.js";
 export { toolJsonSchema, toModelTool, type ModelTool, type ToolJsonSchema } from "./tool-json-schema.js";
 export { createToolRegistry, type ToolRegistry } from "./registry.js";
-export { canonicalJson, effectIdFor, hashArgs } from "./args-hash.js";
+export { canonicalJson } from "../contracts/canonical-json.js";
+export { effectIdFor, hashArgs } from "./args-hash.js";
 export { effectRefusal } from "./authorize-effect.js";
 export {
   createEffectLedger,

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Decision, PolicyEngine } from "../policy/types.js";
 import type { Queryable } from "../store/db.js";
 import type { RunTrace } from "../trace/types.js";
+import type { ToolExtraPolicyPoint } from "../contracts/policy-points.js";
 
 export type SideEffect = "none" | "read" | "write" | "irreversible";
 
@@ -42,7 +43,7 @@ export interface ToolSpec<I extends z.ZodType, O extends z.ZodType> {
   /** Nominal cost per call (e.g. provider fee in USD), recorded on `tool.call`. */
   cost?: number;
   /** Extra policy points checked before a call besides `tool_call` (e.g. `outbound_message`, `retrieval`). */
-  policyPoints?: Array<"retrieval" | "outbound_message" | "memory_write">;
+  policyPoints?: ToolExtraPolicyPoint[];
   /** Facts policy needs to judge a call (read-only lookups, e.g. the order's total and age). */
   policyFacts?: (input: z.output<I>, ctx: { tenant: string; db: Queryable }) => Promise<Record<string, unknown>>;
   /**
@@ -51,6 +52,11 @@ export interface ToolSpec<I extends z.ZodType, O extends z.ZodType> {
    * under any interleaving. Undefined: no serialisation beyond the effect ledger's own row.
    */
   serializeBy?: (input: z.output<I>) => string | undefined;
+  /**
+   * Set on a tool that proposes a long-term memory (e.g. `remember`): what a successful call proposes. The
+   * proposal is only kept in the run; `memory_write` decides on it (policy, consent) at the end of the run.
+   */
+  proposesMemory?: (input: z.output<I>) => { kind: string; content: string };
   execute(input: z.output<I>, ctx: ToolContext): Promise<z.input<O>>;
 }
 

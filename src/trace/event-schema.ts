@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { POLICY_POINTS } from "../policy/types.js";
+import { POLICY_POINTS } from "../contracts/policy-points.js";
+import { RUN_FINISHED_STATUSES } from "../contracts/run-status.js";
 import { FLAG_KINDS } from "../store/flags.js";
 import type { TraceEvent, TraceKind } from "./types.js";
 
@@ -26,7 +27,7 @@ export const traceAttributeSchemas = {
     idempotency_key: z.string().optional(),
   }),
   "route.decided": z.looseObject({
-    route: z.enum(["refund_workflow", "support_agent"]),
+    route: z.string().regex(/^[a-z][a-z0-9_]*$/).describe("The workflow or agent (a node name a pack declares) the request goes to."),
     reason: z.string(),
   }),
   "workflow.step": z.looseObject({
@@ -127,7 +128,7 @@ export const traceAttributeSchemas = {
     detail: z.unknown().optional(),
   }),
   "run.finished": z.looseObject({
-    status: z.enum(["completed", "waiting_approval", "denied", "escalated", "failed", "cancelled"]),
+    status: z.enum(RUN_FINISHED_STATUSES),
     answer: z.string().optional(),
     evidence: z.array(z.string()).describe("gen_ai.tool.call.id of each tool call the answer rests on."),
   }),

@@ -28,7 +28,7 @@ export interface ObservedExecution {
   events: readonly TraceEvent[];
 }
 
-/** A workflow route (`refund_workflow`) runs as `invoke_workflow`; anything else is an agent. */
+/** A route named `<name>_workflow` runs as `invoke_workflow`; anything else is an agent (packs name their workflows so). */
 function isWorkflow(route: string | null): boolean {
   return route !== null && route.endsWith("_workflow");
 }

@@ -1,4 +1,6 @@
 import type { Db, Queryable } from "../store/db.js";
+import { appendRunEvents, lockRunEvents, readRunEvents } from "../store/run-events.js";
+import { isUniqueViolation } from "../store/store-errors.js";
 import { createRedactor, type Redactor } from "./redact.js";
 import type { RunTrace, TraceEvent, TraceKind, TraceScope, TraceStore } from "./types.js";
 
@@ -19,14 +21,9 @@ export interface TraceStoreOptions {
 const MAX_ROWS_PER_INSERT = 1000;
 /** Attempts when another process appends to the same run at the same moment (unique violation on seq). */
 const MAX_ATTEMPTS = 8;
-const UNIQUE_VIOLATION = "23505";
 
 /** Buffered events carry seq 0 until the database numbers them. */
 type Pending = TraceEvent;
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION;
-}
 
 /**
  * jsonb rejects the NUL character (`\u0000`), and one such string would fail its whole batch on every retry,
@@ -37,34 +34,10 @@ const withoutNul = (_key: string, value: unknown): unknown =>
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/**
- * Appends `events` as one statement and returns the seq given to the first. The database numbers the rows
- * (`max(seq)` of the run + 1, 2, ...) inside the INSERT itself, so numbering continues across processes and
- * resumes without a separate read, and two writers racing on one run collide on the primary key instead of
- * interleaving silently; the caller retries that.
- */
+/** Appends `events` as one statement and returns the seq given to the first (see `appendRunEvents`). */
 async function insertBatch(db: Queryable, scope: TraceScope, events: Pending[]): Promise<number> {
-  const params: unknown[] = [scope.tenant, scope.runId];
-  const rows = events.map((event, index) => {
-    params.push(event.at, event.kind, JSON.stringify(event, withoutNul));
-    const p = params.length;
-    return `(${index + 1}, $${p - 2}::timestamptz, $${p - 1}::text, $${p}::jsonb)`;
-  });
-  const result = await db.query<{ first: number | null }>(
-    `WITH base AS (
-       SELECT coalesce(max(seq), 0) AS seq FROM run_events WHERE tenant_id = $1 AND run_id = $2
-     ), inserted AS (
-       INSERT INTO run_events (tenant_id, run_id, seq, at, kind, event)
-       SELECT $1, $2, base.seq + v.i, v.at, v.kind, jsonb_set(v.event, '{seq}', to_jsonb(base.seq + v.i))
-       FROM base, (VALUES ${rows.join(", ")}) AS v (i, at, kind, event)
-       RETURNING seq
-     )
-     SELECT min(seq)::int AS first FROM inserted`,
-    params,
-  );
-  const first = result.rows[0]?.first;
-  if (typeof first !== "number") throw new Error("run_events insert returned no rows");
-  return first;
+  const rows = events.map((event) => ({ at: event.at, kind: event.kind, json: JSON.stringify(event, withoutNul) }));
+  return appendRunEvents(db, scope.tenant, scope.runId, rows);
 }
 
 class BufferedRunTrace implements RunTrace {
@@ -147,7 +120,7 @@ class BufferedRunTrace implements RunTrace {
       try {
         if (!this.contended) return await insertBatch(this.db, this.scope, batch);
         return await this.db.transaction(async (tx) => {
-          await tx.query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", [tenant, runId]);
+          await lockRunEvents(tx, tenant, runId);
           return insertBatch(tx, this.scope, batch);
         });
       } catch (error) {
@@ -160,12 +133,8 @@ class BufferedRunTrace implements RunTrace {
   }
 }
 
-async function readEvents(db: Db, tenant: string, runId: string, afterSeq: number): Promise<TraceEvent[]> {
-  const result = await db.query<{ event: TraceEvent | string }>(
-    "SELECT event FROM run_events WHERE tenant_id = $1 AND run_id = $2 AND seq > $3 ORDER BY seq",
-    [tenant, runId, afterSeq],
-  );
-  return result.rows.map((row) => (typeof row.event === "string" ? (JSON.parse(row.event) as TraceEvent) : row.event));
+function readEvents(db: Db, tenant: string, runId: string, afterSeq: number): Promise<TraceEvent[]> {
+  return readRunEvents<TraceEvent>(db, tenant, runId, afterSeq);
 }
 
 /**

@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startServer } from "../../src/server/serve.js";
 import { defineTool } from "../../src/tools/define-tool.js";
-import { issueRefund, supportTools } from "../../src/tools/support/index.js";
+import { issueRefund, supportTools } from "../../src/packs/support/tools/index.js";
 import type { ToolDefinition } from "../../src/tools/types.js";
 
 const killProbability = Number(process.env.CHAOS_KILL_IN_EFFECT ?? "0");

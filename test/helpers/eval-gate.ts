@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { releaseContentHash } from "../../src/evals/content-hash.js";
+import { supportPack } from "../../src/packs/support/index.js";
+import { releaseContentHash } from "../../src/runtime/release-content-hash.js";
 import type { Queryable } from "../../src/store/db.js";
 import { recordEvalRun, type EvalRunRow } from "../../src/store/eval-runs.js";
 import type { ToolDefinition } from "../../src/tools/types.js";
@@ -42,7 +43,7 @@ export interface RecordEvalOptions {
  * a passing one by default (then the gate lets the release through).
  */
 export async function recordEval(db: Queryable, releaseId: string, options: RecordEvalOptions = {}): Promise<EvalRunRow> {
-  const content = releaseContentHash(releaseId, { ...(options.root ? { root: options.root } : {}), ...(options.tools ? { tools: options.tools } : {}) });
+  const content = releaseContentHash(releaseId, { ...(options.root ? { root: options.root } : {}), tools: options.tools ?? supportPack.tools });
   const gate = options.gate ?? "pass";
   const cases = 4;
   const failed = gate === "pass" ? 0 : 1;

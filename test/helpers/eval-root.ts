@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../../src/runtime/release.js";
+import { PROJECT_ROOT } from "../../src/kernel/release.js";
 
 /**
  * A copy of the project's versioned data (releases, prompts, policies, thresholds, the lock file) in a temp dir,

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { WardenError } from "../../errors.js";
 import type { Queryable } from "../../store/db.js";
-import { findApiKey, keyIdOf, keyMatchesHash, type ApiKeyRow } from "../api-keys.js";
+import { findApiKey, type ApiKeyRow } from "../../store/api-keys.js";
+import { keyIdOf, keyMatchesHash } from "../api-keys.js";
 import type { Principal } from "../types.js";
 import { unencapsulated } from "./unencapsulated.js";
 

@@ -9,8 +9,9 @@ import {
   completeIdempotencyKey,
   readIdempotencyKey,
   type IdempotencyClaim,
-} from "./idempotency-store.js";
+} from "../../store/idempotency.js";
 import { unencapsulated } from "./unencapsulated.js";
+import { canonicalJson } from "../../contracts/canonical-json.js";
 
 export interface IdempotencyOptions {
   db: Queryable;
@@ -27,21 +28,11 @@ export const IDEMPOTENCY_HEADER = "idempotency-key";
 export const REPLAYED_HEADER = "idempotent-replayed";
 const PRINTABLE_ASCII = /^[\x20-\x7e]{1,255}$/;
 
-/** JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
-export function canonicalJson(value: unknown): string {
-  if (value === undefined) return "";
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? "null" : canonicalJson(item))).join(",")}]`;
-  const entries = Object.keys(value)
-    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-  return `{${entries.join(",")}}`;
-}
-
 /** Method, path (with query) and canonical body: what "the same request" means for an Idempotency-Key. */
 export function requestHashOf(method: string, url: string, body: unknown): string {
-  return createHash("sha256").update(`${method}\n${url}\n${canonicalJson(body)}`).digest("hex");
+  // JSON with sorted keys, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request; no body hashes as "".
+  const canonicalBody = body === undefined ? "" : canonicalJson(body);
+  return createHash("sha256").update(`${method}\n${url}\n${canonicalBody}`).digest("hex");
 }
 
 interface IdempotencyState {

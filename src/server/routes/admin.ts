@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { WardenError } from "../../errors.js";
-import { createApiKey, keyIdOf, revokeApiKey, RoleListSchema, ROLES } from "../api-keys.js";
+import { revokeApiKey } from "../../store/api-keys.js";
+import { createApiKey, keyIdOf, RoleListSchema, ROLES } from "../api-keys.js";
 import type { ApiKeyVerifier } from "../plugins/auth.js";
 import { AUTHENTICATED_ERRORS, errorResponses, IdentifierSchema } from "../schemas/common.js";
 import { requireRole, type RouteOptions } from "../types.js";
+import { API_KEY_ID_PATTERN } from "../../contracts/identifiers.js";
 
 const CreateKeyBodySchema = z.strictObject({
   tenant: IdentifierSchema.optional().describe("Must be the admin's own tenant (the default)."),
@@ -21,7 +23,7 @@ const CreatedKeySchema = z
   })
   .meta({ id: "CreatedApiKey" });
 
-const KeyParamsSchema = z.strictObject({ key_id: z.string().regex(/^[0-9a-f]{16}$/, "16 lowercase hex digits (the part after wdn_)") });
+const KeyParamsSchema = z.strictObject({ key_id: z.string().regex(API_KEY_ID_PATTERN, "16 lowercase hex digits (the part after wdn_)") });
 
 /**
  * POST /v1/admin/keys creates a key in the admin's own tenant; DELETE /v1/admin/keys/:key_id revokes one.

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { ApprovalListQuerySchema, ApprovalListSchema, DecisionBodySchema } from "../schemas/approval.js";
 import { ApprovalParamsSchema, AUTHENTICATED_ERRORS, errorResponses } from "../schemas/common.js";
 import { RunRecordSchema } from "../schemas/run.js";
-import { STABLE_STATUSES } from "../../store/runs.js";
+import { STABLE_STATUSES } from "../../contracts/run-status.js";
 import { requireRole, type RouteOptions } from "../types.js";
 import { v1Base } from "./base-path.js";
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { WardenError } from "../../errors.js";
 import type { RunEnvelope } from "../../runtime/envelope.js";
 import type { RunRecord } from "../../runs/run-record.js";
-import { STABLE_STATUSES } from "../../store/runs.js";
+import { STABLE_STATUSES } from "../../contracts/run-status.js";
 import { followRun, streamRun } from "../run-streams.js";
 import { AUTHENTICATED_ERRORS, errorResponses, RunParamsSchema } from "../schemas/common.js";
 import { CreateRunBodySchema, CreateRunHeadersSchema, RunRecordSchema } from "../schemas/run.js";

@@ -5,6 +5,7 @@ import { AUTHENTICATED_ERRORS, errorResponses, humanText, IdentifierSchema } fro
 import { boundedJsonObject } from "../schemas/json-object.js";
 import { requireRole, type RouteOptions } from "../types.js";
 import { v1Base } from "./base-path.js";
+import { SCHEDULE_ID_PATTERN } from "../../contracts/identifiers.js";
 
 const ScheduleSchema = z
   .object({
@@ -30,7 +31,7 @@ const CreateScheduleSchema = z
   })
   .meta({ id: "CreateSchedule" });
 
-const ScheduleParamsSchema = z.strictObject({ schedule_id: z.string().regex(/^sch_[0-9a-f]{20}$/, "a schedule id").describe("A schedule id (sch_ + 20 hex).") });
+const ScheduleParamsSchema = z.strictObject({ schedule_id: z.string().regex(SCHEDULE_ID_PATTERN, "a schedule id").describe("A schedule id (sch_ + 20 hex).") });
 
 function view(row: ScheduleRow) {
   return {

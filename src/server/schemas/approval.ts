@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { humanText, RunIdSchema } from "./common.js";
 import { CursorSchema, LimitSchema } from "./run-list.js";
+import { ARGS_HASH_PATTERN } from "../../contracts/identifiers.js";
 
 export const ApprovalStatusSchema = z.enum(["pending", "approved", "rejected", "cancelled"]);
 
@@ -40,7 +41,7 @@ export const DecisionBodySchema = z
     comment: humanText(2000).optional(),
     args_hash: z
       .string()
-      .regex(/^sha256:[0-9a-f]{64}$/, "sha256: and 64 lowercase hex digits")
+      .regex(ARGS_HASH_PATTERN, "sha256: and 64 lowercase hex digits")
       .optional()
       .describe("The args_hash you reviewed; the decision fails (409) if the pending call's arguments differ."),
   })

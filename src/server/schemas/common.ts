@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { findInvisibleCharacter, invisibleCharacterMessage } from "../../text/invisible-characters.js";
+import { APPROVAL_ID_PATTERN, IdentifierSchema } from "../../contracts/identifiers.js";
 
 /**
  * Shapes every route shares: the error body and the path ids. Ids are checked for their format here, so a
@@ -29,11 +30,7 @@ export function errorResponses<const S extends ErrorStatus>(...statuses: S[]): R
 export const AUTHENTICATED_ERRORS = [400, 401, 429] as const;
 
 /** Names a caller may choose (thread ids, releases): the run envelope's identifier rule. */
-export const IdentifierSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:@-]+$/, "letters, digits and . _ : @ - only");
+export { IdentifierSchema } from "../../contracts/identifiers.js";
 
 /** Run ids are UUIDs the runtime generates. */
 export const RunIdSchema = z.uuid().describe("A run id (UUID).");
@@ -41,7 +38,7 @@ export const RunIdSchema = z.uuid().describe("A run id (UUID).");
 /** Approval ids are `apr_` and 24 lowercase hex digits. */
 export const ApprovalIdSchema = z
   .string()
-  .regex(/^apr_[0-9a-f]{24}$/, "an approval id: apr_ and 24 lowercase hex digits")
+  .regex(APPROVAL_ID_PATTERN, "an approval id: apr_ and 24 lowercase hex digits")
   .describe("An approval id (apr_ + 24 hex).");
 
 export const RunParamsSchema = z.strictObject({ run_id: RunIdSchema });

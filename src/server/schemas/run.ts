@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { humanText, IdentifierSchema, RunIdSchema } from "./common.js";
 import { boundedJsonObject } from "./json-object.js";
+import { RUN_STATUSES } from "../../contracts/run-status.js";
 
 /**
  * Every status a run can have. `queued`: not started yet (waiting for a worker, or behind its thread's active run);
  * `running`: executing (or between two attempts); `waiting_approval`: waits for a person; the rest are final.
  */
-export const RunStatusSchema = z.enum(["queued", "running", "waiting_approval", "completed", "denied", "escalated", "failed", "cancelled", "interrupted", "rolled_back"]);
+export const RunStatusSchema = z.enum(RUN_STATUSES);
 
 export const MultitaskStrategySchema = z
   .enum(["reject", "enqueue", "interrupt", "rollback"])
@@ -67,7 +68,7 @@ export const RunRecordSchema = z
     tenant: z.string(),
     actor: z.string(),
     release: z.string(),
-    route: z.string().nullable().describe("refund_workflow or support_agent once routed."),
+    route: z.string().nullable().describe("The workflow or agent the run was routed to (a node name its pack declares), once routed."),
     status: RunStatusSchema,
     answer: z.string().optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional().describe("Why a failed run failed (while it is retried: why its last attempt failed)."),

@@ -1,0 +1,40 @@
+import { WardenError } from "../errors.js";
+import type { FlagRow } from "../store/flags.js";
+import type { Composition } from "./composition.js";
+import type { FlagSnapshot } from "./flags.js";
+import type { RouteChoice } from "./pack.js";
+
+/** The route after the rollback switches: a switched-off workflow goes to the agent (or is refused). */
+export interface FlaggedRoute {
+  route: string;
+  reason: string;
+  /** The switch that changed or refused the route, and what it did. */
+  applied?: { flag: FlagRow; action: string };
+  /** Set when no route is left: the run must not go on. */
+  refusal?: WardenError;
+}
+
+/**
+ * Applies `workflow` and `agent` switches to a chosen route. Pure: the runtime calls it before a run is stored
+ * (a clean ROUTE_DISABLED refusal), the route node again at the step (a switch set in between still counts).
+ */
+export function applyRouteFlags(chosen: RouteChoice, flags: FlagSnapshot, routes: Composition): FlaggedRoute {
+  const workflow = routes.workflowOf(chosen.route);
+  if (workflow) {
+    const flag = flags.find("workflow", workflow.id);
+    if (flag?.mode === "refuse") {
+      return { ...chosen, applied: { flag, action: "request refused" }, refusal: new WardenError("ROUTE_DISABLED", `Workflow ${workflow.id} is switched off${flag.reason ? `: ${flag.reason}` : ""}.`) };
+    }
+    if (flag) {
+      const agent = routes.defaultAgent;
+      const rerouted = applyRouteFlags({ route: agent, reason: `${workflow.id} is switched off; routed to the agent` }, flags, routes);
+      return rerouted.refusal ? rerouted : { ...rerouted, applied: { flag, action: `routed to ${agent}` } };
+    }
+    return chosen;
+  }
+  const flag = flags.find("agent");
+  if (flag) {
+    return { ...chosen, applied: { flag, action: "request refused" }, refusal: new WardenError("ROUTE_DISABLED", `The agent route is switched off${flag.reason ? `: ${flag.reason}` : ""}.`) };
+  }
+  return chosen;
+}
