@@ -29,7 +29,12 @@ export const supportPack = definePack({
     }),
   ],
   agents: [defineAgent({ node: "support_agent", description: "Open-ended support questions, with the release's tools.", build: buildAgentGraph })],
-  router: chooseRoute,
+  // Claims only what it routes deterministically: open-ended requests are left to the composition (another pack's
+  // rule may claim them), which falls back to the first agent (support_agent here) with the same reason.
+  router: (goal, context) => {
+    const choice = chooseRoute(goal, context);
+    return choice.route === "support_agent" ? undefined : choice;
+  },
   denials: {
     notice: (call) => (call.name === issueRefund.name ? REFUND_DENIED : undefined),
     draft: denialDraft,
