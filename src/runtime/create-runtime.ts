@@ -32,6 +32,7 @@ import { createRunEventHub } from "./run-events.js";
 import { createRuntimeMemory, type RuntimeMemory } from "./runtime-memory.js";
 import type { Flags } from "../kernel/flags.js";
 import { createRunService } from "./run-service.js";
+import { flushWithin, publishToBoth } from "./trace-plumbing.js";
 import { loadWardenConfig } from "./warden-config.js";
 import type { ThreadState } from "./thread-state.js";
 
@@ -132,18 +133,6 @@ export type { RunSummary, RunPage, ApprovalPage };
 
 function compile(deps: GraphDeps, store: Store) {
   return buildRuntimeGraph(async () => deps, deps.composition).compile({ checkpointer: store.checkpointer, name: "runtime" });
-}
-
-/** Live listeners first, then the caller's observer; an observer that throws must not break the run. */
-function publishToBoth(publish: (event: TraceEvent) => void, observe: (event: TraceEvent) => void): (event: TraceEvent) => void {
-  return (event) => {
-    publish(event);
-    try {
-      observe(event);
-    } catch {
-      // Metrics and similar observers are best-effort.
-    }
-  };
 }
 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -285,17 +274,4 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
       if (ownsStore) await store.close();
     },
   };
-}
-
-/** Waits for the tracing flushes, at most `ms`; a flush that fails or times out is given up, never thrown. */
-async function flushWithin(ms: number, flushes: Array<Promise<void> | undefined>): Promise<void> {
-  const pending = flushes.filter((flush): flush is Promise<void> => flush !== undefined).map((flush) => flush.catch(() => {}));
-  if (pending.length === 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  await Promise.race([Promise.all(pending), deadline]);
-  clearTimeout(timer);
 }
