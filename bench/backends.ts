@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
 import pg from "pg";
 import type { Db } from "../src/store/db.js";
+import { supportPack } from "../src/packs/support/index.js";
 import { createCheckpointer, openStore, type Store } from "../src/store/open-store.js";
 import type { BackendName } from "./options.js";
 
@@ -40,13 +41,13 @@ export async function openBackend(name: BackendName, databaseUrl: string | undef
     if (!databaseUrl) throw new Error("the postgres backend needs DATABASE_URL");
     schema = `bench_${randomBytes(6).toString("hex")}`;
     try {
-      opened = await openStore({ databaseUrl, schema });
+      opened = await openStore({ databaseUrl, schema, packs: [supportPack] });
     } catch (error) {
       await dropSchema(databaseUrl, schema).catch(() => {});
       throw error;
     }
   } else {
-    opened = await openStore({ dataDir: "memory://" });
+    opened = await openStore({ dataDir: "memory://", packs: [supportPack] });
   }
   const sqlCheckpoints = name !== "memory";
   // Raw LangGraph gets the stock saver (what a plain LangGraph app uses); Warden's store gets its default.

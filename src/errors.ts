@@ -37,6 +37,9 @@ export const ERROR_CODES = {
   // Evals and promotion.
   DATASET_INVALID: "An eval dataset (evals/datasets/*.jsonl) or the gate's thresholds failed validation.",
   CONFIG_INVALID: "warden.config.ts is missing or does not export defineConfig({ packs }).",
+  // Scaffolding (`warden new pack`).
+  PACK_NAME_INVALID: "The new pack's name is not lower-case letters with single underscores between words.",
+  PACK_EXISTS: "A pack of that name, or a file the new pack would write, exists already.",
   EVAL_GATE_REQUIRED: "The release's current content has no passing eval: run `warden eval` first (or force, audited).",
   EVAL_GATE_FAILED: "The latest eval of the release's current content failed its gate (or force, audited).",
   // Long-term memory.

@@ -25,6 +25,10 @@ export {
   type WorkflowDefinition,
 } from "./kernel/pack.js";
 export { composePacks, type Composition } from "./kernel/composition.js";
+export type { DemoScenario, PackDemo } from "./kernel/pack-demo.js";
+export { defineFixture, type FixtureDefinition } from "./kernel/fixture.js";
+export type { CustomerNotices } from "./kernel/notice-texts.js";
+export type { Release } from "./kernel/release.js";
 export { defineTool } from "./tools/define-tool.js";
 export { ToolError, isToolError, type ToolErrorOptions } from "./tools/tool-error.js";
 export type { SideEffect, ToolContext, ToolDefinition, ToolSpec, RetryOptions } from "./tools/types.js";
@@ -35,7 +39,9 @@ export { continueOrEscalate } from "./graph/routing.js";
 export { RuntimeState, WorkflowInput, WorkflowOutput, AgentInput, AgentOutput, type State, type Update } from "./kernel/state.js";
 export type { DepsProvider, GraphDeps } from "./kernel/deps.js";
 export { nodeKit, workflowCallId, type NodeKit } from "./kernel/node-kit.js";
+export { defineWorkflowState } from "./kernel/workflow-state.js";
 export { callWorkflowTool } from "./nodes/call-workflow-tool.js";
+export { gateToolCall, type GateResult } from "./nodes/gate-tool-call.js";
 export { createApprovalNode } from "./nodes/approval.js";
 export { createEscalateNode, escalateWith } from "./nodes/escalate.js";
 
@@ -43,8 +49,13 @@ export { createEscalateNode, escalateWith } from "./nodes/escalate.js";
 export type { Decision, PolicyEffect, PolicyPoint } from "./policy/types.js";
 export type { TraceEvent, TraceKind } from "./trace/types.js";
 
-// Models: the factory, and the scripted model for tests.
+// Models: the factory, the offline model and what a pack's offline heuristics are written with, the scripted model for tests.
 export { createChatModel, type ChatModelSpec } from "./model/create-chat-model.js";
+export { OfflineChatModel, type OfflineChatModelOptions, type ToolDeclaration } from "./model/offline-chat-model.js";
+export type { OfflineAnswerParts, OfflineHeuristics, OfflineTools, PlannedCall } from "./model/offline-heuristics.js";
+export type { BoundToolInfo } from "./model/bound-tools.js";
+export type { ToolOutcome, Turn, TurnCall } from "./model/offline-turn.js";
+export { escalationSentence, joinList, latestBy, reasonSuffix } from "./model/offline-wording.js";
 export { aiText, aiToolCall, aiToolCalls, ScriptedChatModel, type ScriptedCall, type ScriptedResponse } from "./model/scripted-chat-model.js";
 
 // Errors: every failure a caller sees has a stable code (docs/errors.md).

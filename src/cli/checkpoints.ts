@@ -1,9 +1,7 @@
 import { parseArgs } from "node:util";
 import { WardenError } from "../errors.js";
 import { loadConfig } from "../runtime/config.js";
-import { openStore } from "../store/open-store.js";
-import { PRUNE_MODES, pruneCheckpoints, retentionCutoff, type PruneMode } from "../store/prune-checkpoints.js";
-import { runtimeChannels } from "../kernel/state.js";
+import type { PruneMode } from "../store/prune-checkpoints.js";
 import { usageError } from "./open-cli-runtime.js";
 import { progress } from "./step-progress.js";
 
@@ -28,6 +26,13 @@ export async function runCheckpoints(args: string[]): Promise<void> {
   if (subcommand !== "prune") {
     throw new WardenError("VALIDATION_FAILED", `Unknown checkpoints command "${subcommand ?? ""}".\n\n${CHECKPOINTS_USAGE}`);
   }
+  // The pruner needs LangGraph's channels and checkpoint saver: seconds of module loading, so say so first.
+  progress.step("loading the checkpoint pruner");
+  const [{ openStore }, { PRUNE_MODES, pruneCheckpoints, retentionCutoff }, { runtimeChannels }] = await Promise.all([
+    import("../store/open-store.js"),
+    import("../store/prune-checkpoints.js"),
+    import("../kernel/state.js"),
+  ]).finally(() => progress.done());
   const config = loadConfig();
   const days = values["older-than-days"] === undefined ? config.WARDEN_CHECKPOINT_RETENTION_DAYS : Number(values["older-than-days"]);
   if (!Number.isInteger(days) || days < 0) {

@@ -1,6 +1,7 @@
+import type { Pack } from "../kernel/pack.js";
+import type { DemoScenario, PackDemo } from "../kernel/pack-demo.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
 import type { RunRecord } from "../runs/run-record.js";
-import { DEMO_SCENARIOS, type DemoScenario } from "./demo-scenarios.js";
 import { formatEvent } from "./format-event.js";
 
 export interface DemoResult {
@@ -8,24 +9,19 @@ export interface DemoResult {
   run_id: string;
   route: string | null;
   status: string;
-  /** Refunds the payment provider actually issued for this run. */
+  /** The effects the scenario's pack counts for this run (`PackDemo.effects`: e.g. what a provider issued). */
   effects: number;
   event_kinds: string[];
   eval: "pass" | "fail";
   answer: string | undefined;
 }
 
-async function refundsIssued(runtime: Runtime, record: RunRecord): Promise<number> {
-  const { rows } = await runtime.store.db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM refunds r JOIN tool_effects e
-       ON e.tenant_id = r.tenant_id AND e.effect_id = r.idempotency_key
-     WHERE r.tenant_id = $1 AND e.run_id = $2`,
-    [record.tenant, record.run_id],
-  );
-  return rows[0]?.n ?? 0;
+/** The packs' scenarios, pack by pack, each with the demo of the pack that declares it. */
+function scenariosOf(packs: readonly Pack[]): Array<{ scenario: DemoScenario; demo: PackDemo }> {
+  return packs.flatMap((pack) => (pack.demo ? pack.demo.scenarios.map((scenario) => ({ scenario, demo: pack.demo! })) : []));
 }
 
-async function playScenario(runtime: Runtime, scenario: DemoScenario, print: (line: string) => void): Promise<DemoResult> {
+async function playScenario(runtime: Runtime, { scenario, demo }: { scenario: DemoScenario; demo: PackDemo }, print: (line: string) => void): Promise<DemoResult> {
   let seen = 0;
   const showNewEvents = async (record: RunRecord) => {
     const events = await runtime.getTrace(record.tenant, record.run_id, seen);
@@ -64,7 +60,7 @@ async function playScenario(runtime: Runtime, scenario: DemoScenario, print: (li
     run_id: record.run_id,
     route: record.route,
     status: record.status,
-    effects: await refundsIssued(runtime, record),
+    effects: demo.effects ? await demo.effects.count(runtime.store.db, record) : 0,
     event_kinds: [...new Set(events.map((event) => event.kind))],
     eval: verdict?.attributes.pass === true ? "pass" : "fail",
     answer: record.answer,
@@ -74,8 +70,14 @@ async function playScenario(runtime: Runtime, scenario: DemoScenario, print: (li
   return result;
 }
 
-function summaryTable(results: DemoResult[]): string {
-  const header = ["scenario", "route", "status", "refunds", "eval"];
+/** The summary's effect column: the packs' label when they agree on one. */
+function effectsLabel(demos: readonly PackDemo[]): string {
+  const labels = new Set(demos.flatMap((demo) => (demo.effects ? [demo.effects.label] : [])));
+  return labels.size === 1 ? [...labels][0]! : "effects";
+}
+
+function summaryTable(results: DemoResult[], effects: string): string {
+  const header = ["scenario", "route", "status", effects, "eval"];
   const rows = results.map((result) => [result.scenario, result.route ?? "-", result.status, String(result.effects), result.eval]);
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => row[index]!.length)));
   const line = (cells: string[]) => cells.map((cell, index) => cell.padEnd(widths[index]!)).join("  ");
@@ -83,8 +85,8 @@ function summaryTable(results: DemoResult[]): string {
 }
 
 /**
- * `npm run demo`: the seed's scenarios on an embedded, in-memory PGlite with the offline model (no env,
- * no server). `--json` prints one JSON object per scenario instead of the narrated run.
+ * `npm run demo`: the packs' scenarios (`PackDemo`) over their seed on an embedded, in-memory PGlite with the
+ * offline model (no env, no server). `--json` prints one JSON object per scenario instead of the narrated run.
  */
 export async function runDemo(options: { json: boolean; env?: Record<string, string | undefined> }): Promise<DemoResult[]> {
   const env = { ...(options.env ?? process.env) };
@@ -95,13 +97,15 @@ export async function runDemo(options: { json: boolean; env?: Record<string, str
     env.WARDEN_DATA_DIR = "memory://";
   }
   const print = options.json ? () => {} : (line: string) => console.log(line);
-  print("Warden demo: embedded PGlite (in memory), offline model, release support@1, tenant acme");
   const runtime = await createRuntime({ env });
   try {
+    const scenarios = scenariosOf(runtime.deps.composition.packs);
+    const tenants = [...new Set(scenarios.map(({ scenario }) => scenario.envelope.tenant))].join(", ");
+    print(`Warden demo: embedded PGlite (in memory), offline model, release ${runtime.config.WARDEN_RELEASE}, tenant ${tenants}`);
     const results: DemoResult[] = [];
-    for (const scenario of DEMO_SCENARIOS) results.push(await playScenario(runtime, scenario, print));
+    for (const entry of scenarios) results.push(await playScenario(runtime, entry, print));
     if (options.json) for (const result of results) console.log(JSON.stringify(result));
-    else console.log(`\n${summaryTable(results)}`);
+    else console.log(`\n${summaryTable(results, effectsLabel(scenarios.map(({ demo }) => demo)))}`);
     return results;
   } finally {
     await runtime.close();

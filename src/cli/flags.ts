@@ -8,8 +8,8 @@ export const FLAGS_USAGE = `warden flags set (--tenant T | --global) --kind K [-
 warden flags clear (--tenant T | --global) --kind K [--target X]
 warden flags list [--tenant T]
 
-Kinds: tool (--target issue_refund), prompt (--target prompts/support@2.md), model (--target gpt-4.1-mini),
-workflow (--target refund_workflow@1 --mode agent|refuse), agent, runtime. A switch acts on every process within
+Kinds: tool (--target <tool name>), prompt (--target prompts/<name>@2.md), model (--target gpt-4.1-mini),
+workflow (--target <workflow>@1 --mode agent|refuse), agent, runtime. A switch acts on every process within
 a second, including runs waiting for an approval.
 `;
 

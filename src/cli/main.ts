@@ -9,7 +9,7 @@ import { progress } from "./step-progress.js";
 const USAGE = `warden <command>
 
 Commands:
-  demo [--json]   run the seed's scenarios (refunds, a question, memory) on embedded PGlite with the offline model
+  demo [--json]   run the packs' demo scenarios on their seed, on embedded PGlite with the offline model
   migrate         apply database migrations (DATABASE_URL, or the PGlite data dir) and seed an empty database
   serve           run the HTTP API on PORT (8080) / HOST (127.0.0.1); prints an admin key on first start
   keys create --tenant T --actor A --roles requester,approver,admin
@@ -27,6 +27,8 @@ Commands:
                   retry a failed run from its last checkpoint (completed effects replay from the ledger)
   checkpoints prune [--older-than-days N] [--mode keep_latest|delete_thread]
                   prune the checkpoints of finished threads (default WARDEN_CHECKPOINT_RETENTION_DAYS, 30)
+  new pack <name> write a working pack (tools, workflow with an approval, agent, policy, prompt, release,
+                  eval dataset, test) and add it to warden.config.ts (warden new for details)
 
 Settings come from the environment and from ./.env when present (the environment wins; see .env.example).
 `;
@@ -95,6 +97,11 @@ async function main(argv: string[]): Promise<number> {
     case "checkpoints": {
       const { runCheckpoints } = await import("./checkpoints.js");
       await runCheckpoints(rest);
+      return 0;
+    }
+    case "new": {
+      const { runNew } = await import("./new-pack.js");
+      await runNew(rest);
       return 0;
     }
     case undefined:

@@ -2,12 +2,18 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { isWardenError, WardenError } from "../errors.js";
 import type { Db } from "../store/db.js";
+import type { PackSchema } from "../store/pack-schema.js";
 import { progress } from "./step-progress.js";
 
 export interface CliDbOptions {
   databaseUrl: string | undefined;
   dataDir: string;
-  /** Load the seed into an empty database, as `openStore` does. Default true. */
+  /**
+   * The packs whose migrations and seeds to apply, as `openStore` does. Default none: the core's tables only (a
+   * command that touches only those need not load the packs; a runtime adds theirs when it opens the database).
+   */
+  packs?: readonly PackSchema[];
+  /** Run the packs' seeds on an empty database. Default true. */
   seed?: boolean;
   /** Appended to a STORE_LOCKED message: what to use while the server holds the PGlite data directory. */
   lockedHint?: string;
@@ -15,7 +21,7 @@ export interface CliDbOptions {
 
 /**
  * The database alone for a CLI command that only reads and writes its own tables (`keys create`): the same
- * migrations and seed as `openStore`, without the LangGraph checkpointer. Loading and setting up the saver is
+ * migrations and seeds as `openStore`, without the LangGraph checkpointer. Loading and setting up the saver is
  * most of a command's start-up (its module graph, then its tables), and `serve`, `migrate` or any runtime set its
  * tables up when they open the store. Only the backend in use is loaded (PGlite's WASM or `pg`).
  */
@@ -29,12 +35,8 @@ export async function openCliDb(options: CliDbOptions): Promise<Db> {
   });
   try {
     progress.step("applying migrations");
-    const { migrate } = await import("../store/migrate.js");
-    await migrate(db);
-    if (options.seed ?? true) {
-      const { seedIfEmpty } = await import("../store/seed.js");
-      await seedIfEmpty(db);
-    }
+    const { prepareSchema } = await import("../store/prepare-schema.js");
+    await prepareSchema(db, options.packs ?? [], { seed: options.seed });
     return db;
   } catch (error) {
     progress.done();

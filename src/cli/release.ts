@@ -36,14 +36,14 @@ export async function runRelease(args: string[]): Promise<void> {
     case "list": {
       if (!values.tenant) {
         // Files only: no database needed to see what could be activated.
-        for (const release of listReleases()) print({ id: release.id, description: release.description, prompt: release.prompt, policy: release.policy, workflow: release.workflow });
+        for (const release of listReleases()) print({ id: release.id, description: release.description, prompt: release.prompt, policy: release.policy, workflows: release.workflows, agents: release.agents });
         return;
       }
       const runtime = await openCliRuntime("GET /v1/admin/releases with an admin key");
       try {
         const active = await runtime.releases.active(values.tenant);
         for (const release of runtime.releases.list()) {
-          print({ id: release.id, description: release.description, prompt: release.prompt, policy: release.policy, workflow: release.workflow, active: release.id === active.release_id });
+          print({ id: release.id, description: release.description, prompt: release.prompt, policy: release.policy, workflows: release.workflows, agents: release.agents, active: release.id === active.release_id });
         }
       } finally {
         await runtime.close();

@@ -1,5 +1,5 @@
 /**
- * JSON with object keys sorted at every depth, so two values that differ only in key order serialise (and hash)
+ * JSON with object keys sorted at every depth, so two values that differ only in key sequence serialise (and hash)
  * the same. Follows `JSON.stringify` otherwise (`toJSON`, `undefined` members dropped, `undefined` in arrays and
  * non-finite numbers → null). Throws on cycles and BigInt. Used for argument hashes, request hashes and release
  * content hashes.

@@ -11,9 +11,9 @@ export const IDENTIFIER_RULE = "letters, digits and . _ : @ - only";
 /** The run envelope's identifier: 1..128 characters of {@link IDENTIFIER_PATTERN}. */
 export const IdentifierSchema = z.string().min(1).max(128).regex(IDENTIFIER_PATTERN, IDENTIFIER_RULE);
 
-/** `name@version` of a release or an eval dataset (`support@3`, `support-refunds@1`). */
+/** `name@version` of a release or an eval dataset (`shop@3`, `shop-returns@1`). */
 export const VERSIONED_ID_PATTERN = /^[a-z][a-z0-9_-]*@\d+$/;
-/** `name@version` of a workflow (`refund_workflow@1`). */
+/** `name@version` of a workflow (`return_workflow@1`). */
 export const WORKFLOW_ID_PATTERN = /^[a-z_]+@\d+$/;
 /** A prompt file of a release, `prompts/<name>@<version>.md`; groups: the path without the version, the version. */
 export const PROMPT_FILE_PATTERN = /^(prompts\/[a-z0-9_-]+)@(\d+)\.md$/;

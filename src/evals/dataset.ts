@@ -17,7 +17,7 @@ const Role = z.enum(["requester", "approver", "admin"]);
 
 const Turn = z.strictObject({
   goal: z.string().min(1),
-  /** The earlier turn's own context (e.g. the order it was about). */
+  /** The earlier turn's own context (e.g. the record it was about). */
   context: z.record(z.string(), z.json()).optional(),
   /** Approvals of the earlier turn are decided like the main run's: approve by default. */
   decision: z.enum(["approve", "reject", "none"]).default("approve"),
@@ -41,10 +41,10 @@ const FlagKind = z.enum(["tool", "prompt", "model", "workflow", "agent", "runtim
  * One thing a person (or the world) does. Decisions (`approve`, `reject`) happen when the run waits for an
  * approval; every other step happens before anything else, unless `when` moves it: `after_turns` between the earlier
  * turns and the case's own run, `waiting` while the run waits (a switch flipped, consent withdrawn between the
- * request and the approval). Steps run in the order written.
+ * request and the approval). Steps run as written.
  */
 const When = z.enum(["before", "after_turns", "waiting"]).default("before");
-export const ScriptStepSchema = z.discriminatedUnion("do", [
+export const CoreStepSchema = z.discriminatedUnion("do", [
   z.strictObject({ do: z.literal("approve"), by: Identifier, roles: z.array(Role).default(["approver"]), comment: z.string().max(2000).optional() }),
   z.strictObject({ do: z.literal("reject"), by: Identifier, roles: z.array(Role).default(["approver"]), comment: z.string().max(2000).optional() }),
   z.strictObject({ do: z.literal("grant_consent"), subject: Identifier, by: Identifier.optional(), when: When }),
@@ -60,17 +60,22 @@ export const ScriptStepSchema = z.discriminatedUnion("do", [
   }),
   /** A tool misbehaves: `transient` failures `times` times (then it works), or `permanent` on every call. */
   z.strictObject({ do: z.literal("fail_tool"), tool: Identifier, mode: z.enum(["transient", "permanent"]), times: z.number().int().min(1).max(10).default(1) }),
-  /** Rows the case needs beyond the seed (its own order, say, with a planted note). */
-  z.strictObject({
-    do: z.literal("add_order"),
-    order_id: z.string().regex(/^[A-Z]-\d{4}$/),
-    total: z.number().positive(),
-    delivered_days_ago: z.number().int().min(0).default(5),
-    note: z.string().max(2000).nullable().default(null),
-    email: z.email().default("casey@example.com"),
-  }),
 ]);
-export type ScriptStep = z.infer<typeof ScriptStepSchema>;
+/**
+ * A step a pack defines (`fixtures` in its definition): rows its cases need beyond the seed. Written in the file
+ * as `{"do": "<fixture>", …fields}`; parsed into this form once the pack's schema accepted the fields.
+ */
+export interface FixtureStep {
+  do: "fixture";
+  fixture: string;
+  row: unknown;
+  when: "before";
+}
+export type ScriptStep = z.infer<typeof CoreStepSchema> | FixtureStep;
+const CORE_STEPS = new Set<string>(CoreStepSchema.options.map((option) => option.shape.do.value));
+/** Script steps are checked one by one (core step or a pack's fixture), after the case's shape. */
+const RawStep = z.looseObject({ do: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, "must name a step: lower-case letters, digits and _") });
+
 
 const Count = z.number().int().min(0);
 const TrajectoryCall = z.strictObject({ tool: Identifier, args: z.record(z.string(), z.json()).default({}) });
@@ -83,7 +88,7 @@ export const ExpectSchema = z.strictObject({
   error: z.string().optional(),
   /** Executed side-effecting calls per tool (status ok or replayed); tools not named are not checked. */
   effects: z.record(Identifier, Count).default({}),
-  /** The tools the run must call, in order or not (`mode`), and how their arguments must match. */
+  /** The tools the run must call, in sequence or not (`mode`), and how their arguments must match. */
   trajectory: z
     .strictObject({
       calls: z.array(TrajectoryCall),
@@ -94,7 +99,7 @@ export const ExpectSchema = z.strictObject({
   /** Tools that must not run (executed or attempted). */
   forbidden_tools: z.array(Identifier).default([]),
   answer: z.strictObject({ contains: z.array(z.string().min(1)).default([]), not_contains: z.array(z.string().min(1)).default([]) }).default({ contains: [], not_contains: [] }),
-  /** The error codes the script's decisions must meet, in order (e.g. APPROVAL_FORBIDDEN: the requester approving). */
+  /** The error codes the script's decisions must meet, in sequence (e.g. APPROVAL_FORBIDDEN: the requester approving). */
   decision_errors: z.array(z.string()).default([]),
   /** Trace event kinds the run must have recorded. */
   trace_kinds: z.array(z.string()).default([]),
@@ -105,10 +110,38 @@ export const EvalCaseSchema = z.strictObject({
   tags: z.array(z.string().min(1)).default([]),
   description: z.string().optional(),
   input: CaseInputSchema,
-  script: z.array(ScriptStepSchema).default([]),
+  script: z.array(RawStep).default([]),
   expect: ExpectSchema,
 });
-export type EvalCase = z.infer<typeof EvalCaseSchema>;
+export type EvalCase = Omit<z.infer<typeof EvalCaseSchema>, "script"> & { script: ScriptStep[] };
+
+/** The fixture steps a dataset may use: the packs' (`composition.fixtures`). */
+export type FixtureSchemas = ReadonlyMap<string, { schema: z.ZodType }>;
+
+/** Each script step as a core step or one of the packs' fixtures; problems carry the step's path. */
+function parseScript(raw: Array<{ do: string }>, fixtures: FixtureSchemas, at: string, problems: string[]): ScriptStep[] {
+  const steps: ScriptStep[] = [];
+  raw.forEach((step, index) => {
+    const where = `${at}: script.${index}`;
+    if (CORE_STEPS.has(step.do)) {
+      const parsed = CoreStepSchema.safeParse(step);
+      if (parsed.success) steps.push(parsed.data);
+      else problems.push(...parsed.error.issues.map((issue) => `${where}.${issue.path.join(".")}: ${issue.message}`));
+      return;
+    }
+    const fixture = fixtures.get(step.do);
+    if (!fixture) {
+      const known = [...CORE_STEPS, ...fixtures.keys()].join(", ");
+      problems.push(`${where}.do: unknown step "${step.do}" (known: ${known})`);
+      return;
+    }
+    const { do: _name, ...fields } = step;
+    const parsed = fixture.schema.safeParse(fields);
+    if (parsed.success) steps.push({ do: "fixture", fixture: step.do, row: parsed.data, when: "before" });
+    else problems.push(...parsed.error.issues.map((issue) => `${where}.${issue.path.join(".")}: ${issue.message}`));
+  });
+  return steps;
+}
 
 export interface Dataset {
   id: string;
@@ -120,7 +153,7 @@ export interface Dataset {
 }
 
 /** Parses a dataset's JSONL text; every bad line is reported with its number and zod's path. */
-export function parseDataset(id: string, text: string): Dataset {
+export function parseDataset(id: string, text: string, fixtures: FixtureSchemas = new Map()): Dataset {
   if (!VERSIONED_ID_PATTERN.test(id)) throw new WardenError("DATASET_INVALID", `Dataset id "${id}" is not of the form name@version.`);
   const cases: EvalCase[] = [];
   const problems: string[] = [];
@@ -141,7 +174,9 @@ export function parseDataset(id: string, text: string): Dataset {
     }
     if (seen.has(parsed.data.id)) problems.push(`line ${index + 1}: duplicate case id ${parsed.data.id}`);
     seen.add(parsed.data.id);
-    cases.push(parsed.data);
+    const before = problems.length;
+    const script = parseScript(parsed.data.script, fixtures, `line ${index + 1}`, problems);
+    if (problems.length === before) cases.push({ ...parsed.data, script });
   });
   if (problems.length > 0) throw new WardenError("DATASET_INVALID", `Dataset ${id} is invalid:\n  ${problems.slice(0, 20).join("\n  ")}`, { details: problems });
   if (cases.length === 0) throw new WardenError("DATASET_INVALID", `Dataset ${id} has no cases.`);
@@ -150,12 +185,12 @@ export function parseDataset(id: string, text: string): Dataset {
 }
 
 /** Reads and validates `evals/datasets/<id>.jsonl`. */
-export function loadDataset(id: string, root: string = PROJECT_ROOT): Dataset {
+export function loadDataset(id: string, root: string = PROJECT_ROOT, fixtures: FixtureSchemas = new Map()): Dataset {
   let text: string;
   try {
     text = readFileSync(join(root, datasetPath(id)), "utf8");
   } catch {
     throw new WardenError("DATASET_INVALID", `Dataset ${id} does not exist (${datasetPath(id)}).`);
   }
-  return parseDataset(id, text);
+  return parseDataset(id, text, fixtures);
 }

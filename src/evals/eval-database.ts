@@ -1,4 +1,6 @@
+import { loadWardenConfig } from "../runtime/warden-config.js";
 import { openStore, type Store } from "../store/open-store.js";
+import type { PackSchema } from "../store/pack-schema.js";
 import { seedIfEmpty } from "../store/seed.js";
 import { listTables, truncateTables, type TableName } from "../store/tables.js";
 
@@ -11,7 +13,7 @@ const ENGINE_DATA = new Set(["job", "archive"]);
  * Embedded databases for an experiment, never the store that serves traffic. Each case gets a database that holds
  * the seed and nothing else: opening a PGlite costs seconds, so a few are opened once and reset between cases
  * (every table a case can write is truncated and the seed loaded again, in one transaction: ~60 ms), which keeps
- * cases from seeing each other's refunds, memories, flags or activations.
+ * cases from seeing each other's effects, memories, flags or activations.
  */
 export interface EvalDatabases {
   /** Runs `work` on a database of its own, reset to the seed; waits while all are in use. */
@@ -24,19 +26,22 @@ async function truncatableTables(store: Store): Promise<TableName[]> {
   return rows.filter(({ schemaname, tablename }) => (schemaname === store.db.schema ? !KEPT.has(tablename) : schemaname.endsWith("_jobs") && ENGINE_DATA.has(tablename)));
 }
 
-export async function resetToSeed(store: Store): Promise<void> {
+/** Empties every table a case can write, then runs the packs' seeds again. */
+export async function resetToSeed(store: Store, packs: readonly PackSchema[]): Promise<void> {
   const tables = await truncatableTables(store);
   await store.db.transaction(async (tx) => {
     await truncateTables(tx, tables);
   });
-  await seedIfEmpty(store.db);
+  await seedIfEmpty(store.db, packs);
 }
 
-export async function createEvalDatabases(count: number): Promise<EvalDatabases> {
+/** `count` databases with the tables and seeds of `packs` (default: those of `warden.config.ts`). */
+export async function createEvalDatabases(count: number, packs?: readonly PackSchema[]): Promise<EvalDatabases> {
+  const schema = packs ?? (await loadWardenConfig()).packs;
   const idle: Store[] = [];
   const all: Store[] = [];
   const waiting: Array<(store: Store) => void> = [];
-  const opened = await Promise.allSettled(Array.from({ length: Math.max(1, count) }, () => openStore({ dataDir: "memory://" })));
+  const opened = await Promise.allSettled(Array.from({ length: Math.max(1, count) }, () => openStore({ dataDir: "memory://", packs: schema })));
   for (const result of opened) if (result.status === "fulfilled") all.push(result.value);
   const failure = opened.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failure) {
@@ -57,7 +62,7 @@ export async function createEvalDatabases(count: number): Promise<EvalDatabases>
     async use(work) {
       const store = await acquire();
       try {
-        if (used.has(store)) await resetToSeed(store);
+        if (used.has(store)) await resetToSeed(store, schema);
         used.add(store);
         return await work(store);
       } finally {

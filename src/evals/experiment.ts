@@ -1,4 +1,5 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { FixtureDefinition } from "../kernel/fixture.js";
 import type { ToolDefinition } from "../tools/types.js";
 import type { Dataset, EvalCase } from "./dataset.js";
 import type { EvalDatabases } from "./eval-database.js";
@@ -36,6 +37,8 @@ export interface ExperimentOptions {
   /** Evaluators whose failure fails a case (the hard and soft keys of the thresholds). */
   gating: ReadonlySet<string>;
   tools: readonly ToolDefinition[];
+  /** The packs' fixture steps the dataset uses. */
+  fixtures?: ReadonlyMap<string, FixtureDefinition<any>>;
   root?: string;
   model?: BaseChatModel;
   env?: Record<string, string | undefined>;
@@ -102,6 +105,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
             store,
             release: options.release,
             tools: options.tools,
+            ...(options.fixtures ? { fixtures: options.fixtures } : {}),
             ...(options.root ? { root: options.root } : {}),
             ...(options.model ? { model: options.model } : {}),
             ...(options.env ? { env: options.env } : {}),

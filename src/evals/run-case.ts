@@ -2,6 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { isWardenError } from "../errors.js";
 import type { RunRecord } from "../runs/run-record.js";
 import { createRuntime, type Runtime } from "../runtime/create-runtime.js";
+import type { FixtureDefinition } from "../kernel/fixture.js";
 import type { FlagKind } from "../store/flags.js";
 import type { Store } from "../store/open-store.js";
 import type { ToolDefinition } from "../tools/types.js";
@@ -21,12 +22,12 @@ export interface CaseRun {
   answer?: string;
   runId?: string;
   threadId?: string;
-  /** The case's run's stored (redacted) trace, in seq order. */
+  /** The case's run's stored (redacted) trace, by seq. */
   events: TraceEvent[];
   /** Completed side effects per tool, from the effect ledger. */
   effects: Record<string, number>;
   toolCalls: ToolCallRecord[];
-  /** Error codes the script's decisions met, in order. */
+  /** Error codes the script's decisions met, in sequence. */
   decisionErrors: string[];
   cost: CaseCost;
 }
@@ -37,6 +38,8 @@ export interface RunCaseOptions {
   /** Project root: releases/, prompts/, policies/ of the release under test. */
   root?: string;
   tools: readonly ToolDefinition[];
+  /** The packs' fixture steps (rows a case adds beyond the seed). */
+  fixtures?: ReadonlyMap<string, FixtureDefinition<any>>;
   /** Overrides the release's model (tests); otherwise the release's, offline unless OPENAI_API_KEY is set in `env`. */
   model?: BaseChatModel;
   env?: Record<string, string | undefined>;
@@ -47,7 +50,7 @@ type Decision = Extract<ScriptStep, { do: "approve" | "reject" }>;
 const isDecision = (step: ScriptStep): step is Decision => step.do === "approve" || step.do === "reject";
 const whenOf = (step: ScriptStep) => (isDecision(step) ? "waiting" : "when" in step ? step.when : "before");
 
-async function applyStep(runtime: Runtime, store: Store, evalCase: EvalCase, step: Exclude<ScriptStep, Decision>): Promise<void> {
+async function applyStep(runtime: Runtime, options: RunCaseOptions, evalCase: EvalCase, step: Exclude<ScriptStep, Decision>): Promise<void> {
   const tenant = evalCase.input.tenant;
   switch (step.do) {
     case "grant_consent":
@@ -57,13 +60,13 @@ async function applyStep(runtime: Runtime, store: Store, evalCase: EvalCase, ste
     case "set_flag":
       await runtime.flags.set({ tenant, kind: step.kind as FlagKind, target: step.target ?? "", mode: step.mode ?? null, reason: step.reason ?? null, setBy: step.by ?? "eval-operator" });
       return;
-    case "add_order":
-      await store.db.query(
-        `INSERT INTO orders (tenant_id, order_id, customer_email, total_cents, status, delivered_at, note)
-         VALUES ($1, $2, $3, $4, 'delivered', now() - make_interval(days => $5::int), $6)`,
-        [tenant, step.order_id, step.email, Math.round(step.total * 100), step.delivered_days_ago, step.note],
-      );
+    case "fixture": {
+      const fixture = options.fixtures?.get(step.fixture);
+      // The dataset was parsed against the same fixtures, so a missing one is a wiring bug of the caller.
+      if (!fixture) throw new Error(`eval fixture ${step.fixture} is not declared by any pack`);
+      await fixture.insert(options.store.db, tenant, step.row);
       return;
+    }
     case "fail_tool":
       return; // Applied when the runtime is built (its tools are wrapped).
   }
@@ -96,7 +99,7 @@ async function runTurns(runtime: Runtime, evalCase: EvalCase, threadId: string, 
 
 /**
  * Runs one case through the real runtime and graph on `store` (an isolated embedded database): the script's
- * setup, the earlier turns, the run, the decisions and in-flight steps in the order written; then reads back
+ * setup, the earlier turns, the run, the decisions and in-flight steps as written; then reads back
  * what a client would see (the run record and its trace). Never throws for what the case does: a refusal or a
  * failed decision is part of the outcome.
  */
@@ -114,9 +117,9 @@ export async function runCase(evalCase: EvalCase, options: RunCaseOptions): Prom
   const threadId = `eval-${evalCase.id}`.slice(0, 128);
   const decisionErrors: string[] = [];
   try {
-    for (const step of evalCase.script) if (whenOf(step) === "before") await applyStep(runtime, options.store, evalCase, step as Exclude<ScriptStep, Decision>);
+    for (const step of evalCase.script) if (whenOf(step) === "before") await applyStep(runtime, options, evalCase, step as Exclude<ScriptStep, Decision>);
     await runTurns(runtime, evalCase, threadId, options.release);
-    for (const step of evalCase.script) if (whenOf(step) === "after_turns") await applyStep(runtime, options.store, evalCase, step as Exclude<ScriptStep, Decision>);
+    for (const step of evalCase.script) if (whenOf(step) === "after_turns") await applyStep(runtime, options, evalCase, step as Exclude<ScriptStep, Decision>);
     let run: RunRecord;
     try {
       run = await runtime.start({ tenant, actor, roles, goal, release: options.release, threadId, ...(context ? { context } : {}), ...(subject ? { subject } : {}) });
@@ -126,7 +129,7 @@ export async function runCase(evalCase: EvalCase, options: RunCaseOptions): Prom
     }
     for (const step of evalCase.script.filter((candidate) => whenOf(candidate) === "waiting")) {
       if (isDecision(step)) run = await decide(runtime, tenant, run, step, decisionErrors);
-      else await applyStep(runtime, options.store, evalCase, step as Exclude<ScriptStep, Decision>);
+      else await applyStep(runtime, options, evalCase, step as Exclude<ScriptStep, Decision>);
     }
     const final = await runtime.getRun(tenant, run.run_id);
     const events = (await runtime.getTrace(tenant, run.run_id)).sort((left, right) => left.seq - right.seq);

@@ -4,6 +4,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { WardenError } from "../errors.js";
 import { loadRelease, PROJECT_ROOT } from "../kernel/release.js";
 import { loadWardenConfig } from "../runtime/warden-config.js";
+import type { FixtureDefinition } from "../kernel/fixture.js";
 import type { ToolDefinition } from "../tools/types.js";
 import { releaseContentHash } from "../runtime/release-content-hash.js";
 import { loadDataset, type Dataset } from "./dataset.js";
@@ -39,6 +40,8 @@ export interface EvalOptions {
   dataset?: string;
   root?: string;
   tools?: readonly ToolDefinition[];
+  /** The fixture steps datasets may use; default: the composition root's packs'. */
+  fixtures?: ReadonlyMap<string, FixtureDefinition<any>>;
   /** Tools per release id (tests: a candidate whose tool schema changed); undefined: `tools`. */
   toolsFor?: (release: string) => readonly ToolDefinition[] | undefined;
   /** A model per release id (tests); undefined: the release's own (offline unless OPENAI_API_KEY is in `env`). */
@@ -69,7 +72,8 @@ export interface EvalOutcome {
  */
 export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   // Default: the composition root's packs (warden.config.ts), as every entry point.
-  const composition = options.tools && options.root ? undefined : (await loadWardenConfig()).composition;
+  const composition = options.tools && options.root && options.fixtures ? undefined : (await loadWardenConfig()).composition;
+  const fixtures = options.fixtures ?? composition!.fixtures;
   const root = options.root ?? composition?.root ?? PROJECT_ROOT;
   const tools = options.tools ?? composition!.tools;
   const release = loadRelease(options.release, root);
@@ -78,7 +82,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   const baselineRelease = baselineId ? loadRelease(baselineId, root) : undefined;
   const toolsOf = (id: string) => options.toolsFor?.(id) ?? tools;
   const candidateHash = releaseContentHash(release, { root, tools: toolsOf(release.id), ...(options.dataset ? { dataset: options.dataset } : {}) });
-  const dataset = loadDataset(candidateHash.dataset, root);
+  const dataset = loadDataset(candidateHash.dataset, root, fixtures);
   const baselineHash = baselineRelease ? releaseContentHash(baselineRelease, { root, tools: toolsOf(baselineRelease.id), dataset: dataset.id }) : undefined;
   const evaluators: Evaluator[] = [...DEFAULT_EVALUATORS, ...(options.judge ? [createJudgeEvaluator(options.judge)] : [])];
   const thresholds = loadThresholds(root, evaluators.map((evaluator) => evaluator.key).concat(options.judge ? [] : ["llm_judge"]));
@@ -100,6 +104,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
         evaluators,
         gating,
         tools: toolsOf(id),
+        fixtures,
         root,
         ...(model ? { model } : {}),
         ...(options.env ? { env: options.env } : {}),

@@ -10,7 +10,7 @@ import { AgentInput, AgentOutput, RuntimeState } from "../kernel/state.js";
 
 /**
  * An agent's graph (every pack's agents use it): agent → policy gate → [approval] → tools → agent, bounded by the release's
- * `agent.max_steps` (then escalated). A permanent tool failure escalates too; a call policy denies at the moment
+ * `max_steps` of its `agents` entry (then escalated). A permanent tool failure escalates too; a call policy denies at the moment
  * of its effect ends the run `denied`.
  */
 export function buildAgentGraph(getDeps: DepsProvider) {

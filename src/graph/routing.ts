@@ -22,7 +22,7 @@ export function afterRouteTo(routes: readonly string[], fallback: string) {
 
 /** Workflow steps that can fail put a reason in `escalation`. */
 export function continueOrEscalate<Next extends string>(next: Next) {
-  return (state: State): Next | "escalate" => (state.escalation ? "escalate" : next);
+  return (state: Pick<State, "escalation">): Next | "escalate" => (state.escalation ? "escalate" : next);
 }
 
 /** The step bound counts model turns: a turn that still wants tools after the last allowed one escalates. */

@@ -4,6 +4,7 @@ import type { PolicyEngine } from "../policy/types.js";
 import type { Composition } from "./composition.js";
 import type { Flags } from "./flags.js";
 import type { Release } from "./release.js";
+import type { ReleaseRoutes } from "./release-routes.js";
 import type { Db } from "../store/db.js";
 import type { ToolExecutor } from "../tools/executor.js";
 import type { ToolRegistry } from "../tools/registry.js";
@@ -21,6 +22,8 @@ export interface LoadedRelease {
   fallbackModel?: BaseChatModel;
   /** Only the tools the release enables: anything else is an unknown tool (denied). */
   tools: ToolRegistry;
+  /** The workflows and agents the release lists, resolved against the composition (checked at load). */
+  routes: ReleaseRoutes;
 }
 
 /**

@@ -29,8 +29,8 @@ export interface FlagsOptions {
 /**
  * @example
  * const flags = createFlags(store.db);
- * await flags.set({ tenant: "acme", kind: "tool", target: "issue_refund", setBy: "ops" });
- * (await flags.forTenant("acme")).find("tool", "issue_refund"); // the row
+ * await flags.set({ tenant: "acme", kind: "tool", target: "send_message", setBy: "ops" });
+ * (await flags.forTenant("acme")).find("tool", "send_message"); // the row
  */
 export function createFlags(db: Db, options: FlagsOptions = {}): Flags {
   const maxStaleness = options.maxStalenessMs ?? 1000;

@@ -20,13 +20,14 @@ export interface NodeKit {
 
 const NEVER_ABORTED = new AbortController().signal;
 
-export async function nodeKit(getDeps: DepsProvider, state: State, node: string): Promise<NodeKit> {
+/** Takes any graph's state that carries the run envelope (the runtime graph's, an agent's or a workflow's own). */
+export async function nodeKit(getDeps: DepsProvider, state: Pick<State, "run_id" | "tenant" | "release">, node: string): Promise<NodeKit> {
   const deps = await getDeps();
   // A step boundary: a run asked to stop stops here, before this node reads or writes anything.
   deps.runControl?.assertContinue(state.run_id);
   const [loaded, flags] = await Promise.all([deps.release(state.release), deps.flags.forTenant(state.tenant)]);
   const trace = deps.trace.forRun({ tenant: state.tenant, runId: state.run_id, release: state.release });
-  // The previous step's events are stored as this one starts (in the background, in order): a crash loses at most
+  // The previous step's events are stored as this one starts (in the background, in sequence): a crash loses at most
   // the events of the step it cut off, which runs again on recovery and emits them again.
   void trace.flush().catch(() => {});
   const emit = (kind: TraceKind, attributes: Record<string, unknown>) => trace.emit(kind, attributes, node);
@@ -43,7 +44,7 @@ export async function nodeKit(getDeps: DepsProvider, state: State, node: string)
 }
 
 /**
- * `prompts/support@2.md` → `support@2`: the trace's PII redactor reads `support@2.md` as an e-mail address
+ * `prompts/assistant@2.md` → `assistant@2`: the trace's PII redactor reads `assistant@2.md` as an e-mail address
  * (`md` is a top-level domain), so prompt files are named by version in trace attributes.
  */
 export function promptVersion(path: string): string {

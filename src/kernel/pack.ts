@@ -1,5 +1,11 @@
+import { VERSIONED_ID_PATTERN } from "../contracts/identifiers.js";
+import type { OfflineHeuristics } from "../model/offline-heuristics.js";
 import type { ToolDefinition } from "../tools/types.js";
+import type { Queryable } from "../store/db.js";
 import type { DepsProvider } from "./deps.js";
+import type { PackDemo } from "./pack-demo.js";
+import type { CustomerNotices } from "./notice-texts.js";
+import type { FixtureDefinition } from "./fixture.js";
 
 /**
  * A compiled-or-not LangGraph graph as far as the runtime graph needs it: a node that takes the runtime state's
@@ -25,7 +31,7 @@ export type Router = (goal: string, context: Record<string, unknown> | undefined
 export interface WorkflowDefinition {
   /** Its node in the runtime graph, and the route name in traces (`route.decided`). */
   node: string;
-  /** Versioned id: what a release names and what a `workflow` rollback switch targets (`refund_workflow@1`). */
+  /** Versioned id: what a release names and what a `workflow` rollback switch targets (`return_workflow@1`). */
   id: string;
   description: string;
   /** Builds the uncompiled subgraph; it reads deps lazily through `getDeps`. */
@@ -50,7 +56,7 @@ export interface DenialTexts {
 }
 
 export interface PackSpec {
-  /** Lower-case name, e.g. `support`. */
+  /** Lower-case name, e.g. `shop`. */
   name: string;
   description?: string;
   /** Folder of the pack's data files (`releases/`, `prompts/`, `policies/`, `evals/`, `seeds/`), readable without the code. */
@@ -60,12 +66,33 @@ export interface PackSpec {
   agents: AgentDefinition[];
   router?: Router;
   denials?: DenialTexts;
+  /** The core's neutral customer notices in the domain's words, for runs under the pack's releases (`<pack>@<n>`). */
+  notices?: Partial<CustomerNotices>;
+  /** Script steps its eval cases may use to add rows beyond the seed (`{"do": "<name>", …}`). */
+  fixtures?: Readonly<Record<string, FixtureDefinition<any>>>;
+  /** Its release ids (`releases/<id>.json` in `root`); the first is what a tenant runs before any activation. */
+  releases?: readonly string[];
+  /** Folder of its numbered SQL migrations (`001_<name>.sql`, ...): applied after the core's, recorded under `name`. */
+  migrations?: string;
+  /** Loads its demo data (the tenants too) into an empty database, in the seeding transaction. */
+  seed?: (tx: Queryable) => Promise<void>;
+  /** The scenarios `warden demo` plays on the seed. */
+  demo?: PackDemo;
+  /** What the offline model knows of the domain: run before its generic planner (see `OfflineHeuristics`). */
+  offline?: OfflineHeuristics;
 }
 
-export interface Pack extends Readonly<Required<Omit<PackSpec, "description" | "router" | "denials">>> {
+export interface Pack extends Readonly<Required<Omit<PackSpec, "description" | "router" | "denials" | "offline" | "fixtures" | "releases" | "notices" | "migrations" | "seed" | "demo">>> {
+  readonly migrations?: string;
+  readonly seed?: (tx: Queryable) => Promise<void>;
+  readonly demo?: PackDemo;
+  readonly notices?: Partial<CustomerNotices>;
+  readonly fixtures?: Readonly<Record<string, FixtureDefinition<any>>>;
+  readonly releases?: readonly string[];
   readonly description?: string;
   readonly router?: Router;
   readonly denials?: DenialTexts;
+  readonly offline?: OfflineHeuristics;
 }
 
 const NAME = /^[a-z][a-z0-9_-]{0,39}$/;
@@ -73,6 +100,8 @@ const NODE = /^[a-z][a-z0-9_]{0,63}$/;
 const WORKFLOW_ID = /^[a-z][a-z0-9_]*@\d+$/;
 /** Node names of the runtime graph itself: a pack's route must not shadow one. */
 const RESERVED_NODES = new Set(["intake", "memory_read", "route", "answer_check", "memory_write", "evaluate"]);
+/** The eval runner's own script steps (evals/dataset.ts): a fixture must not shadow one. */
+const RESERVED_STEPS = new Set(["approve", "reject", "grant_consent", "withdraw_consent", "set_flag", "fail_tool", "fixture"]);
 
 function invalid(name: string, problem: string): never {
   // A malformed pack is a programming error found when the composition root is imported.
@@ -103,6 +132,9 @@ export function definePack(spec: PackSpec): Pack {
   const name = String(spec.name);
   if (!NAME.test(name)) invalid(name, "name must be lower-case letters, digits, _ or -");
   if (typeof spec.root !== "string" || spec.root === "") invalid(name, "root (the folder of the pack's data files) is required");
+  if (spec.migrations !== undefined && (typeof spec.migrations !== "string" || spec.migrations === "")) invalid(name, "migrations must be a folder path");
+  // A pack's migrations are recorded under its name, and the core's under `warden`.
+  if (name === "warden") invalid(name, "warden is the core's own name (its migrations' scope)");
   const workflows = spec.workflows ?? [];
   if (!Array.isArray(spec.agents) || spec.agents.length === 0) invalid(name, "declare at least one agent");
   const nodes = new Set<string>();
@@ -119,9 +151,20 @@ export function definePack(spec: PackSpec): Pack {
     }
   }
   const tools = new Set<string>();
+  for (const release of spec.releases ?? []) {
+    if (!VERSIONED_ID_PATTERN.test(release)) invalid(name, `release ${JSON.stringify(release)} must be of the form name@version`);
+  }
+  for (const [step, fixture] of Object.entries(spec.fixtures ?? {})) {
+    if (!NODE.test(step) || RESERVED_STEPS.has(step)) invalid(name, `fixture ${JSON.stringify(step)} must match ${NODE} and not be one of ${[...RESERVED_STEPS].join(", ")}`);
+    if (typeof fixture?.insert !== "function") invalid(name, `fixture ${step} has no insert function`);
+  }
   for (const tool of spec.tools) {
     if (tools.has(tool.name)) invalid(name, `tool ${tool.name} is declared twice`);
     tools.add(tool.name);
+  }
+  // Offline heuristics plan only the pack's own tools: another pack's are that pack's to plan.
+  for (const tool of spec.offline?.tools ?? []) {
+    if (!tools.has(tool)) invalid(name, `offline heuristics claim tool ${tool}, which the pack does not declare`);
   }
   return Object.freeze({ ...spec, workflows: Object.freeze([...workflows]) as WorkflowDefinition[], agents: Object.freeze([...spec.agents]) as AgentDefinition[] });
 }

@@ -33,9 +33,6 @@ export type Denial = z.infer<typeof Denial>;
 export const EffectSummary = z.object({ effect_id: z.string(), tool: z.string(), status: z.string() });
 export type EffectSummary = z.infer<typeof EffectSummary>;
 
-export const RefundRequest = z.object({ order_id: z.string(), amount: z.number(), reason: z.string() });
-export type RefundRequest = z.infer<typeof RefundRequest>;
-
 /** A long-term memory entry handed to the run by `memory_read` (already redacted, unexpired). */
 export const MemoryFact = z.object({ memory_id: z.string(), kind: z.string(), content: z.string(), created_at: z.string() });
 export type MemoryFact = z.infer<typeof MemoryFact>;
@@ -78,8 +75,9 @@ const appendUnique = new ReducedValue(z.array(z.string()).default(() => []), {
 });
 
 /**
- * The state every Warden graph shares (the subgraphs use it too, so a subgraph node reads the envelope directly).
- * Traces are NOT kept here (they go to run_events in batches), and `messages` is a delta channel, so a
+ * The channels every Warden graph shares. A subgraph's state holds all of them (so a core node reads the
+ * envelope directly inside it) plus the subgraph's own, which never reach the runtime graph (see
+ * `defineWorkflowState` in ./workflow-state.ts). Traces are NOT kept here (they go to run_events in batches), and `messages` is a delta channel, so a
  * checkpoint stores each step's new messages rather than the whole history again (invariant 5).
  */
 export const RuntimeState = new StateSchema({
@@ -104,13 +102,8 @@ export const RuntimeState = new StateSchema({
   messages: MessagesDeltaValue,
   /** Agent turns taken in the current run (bounded by the release/env). */
   agent_steps: z.number().optional(),
-  /** The release's step bound, copied at intake so the (synchronous) routing function can read it. */
+  /** The step bound of the routed agent's release entry, set by `route` so the (synchronous) routing function can read it. */
   agent_max_steps: z.number().optional(),
-  refund_request: RefundRequest.optional(),
-  order: z.record(z.string(), z.unknown()).optional(),
-  eligibility: CallDecision.optional(),
-  draft: z.string().optional(),
-  refund: z.record(z.string(), z.unknown()).optional(),
   decisions: mergeRecord(CallDecision),
   approvals: mergeRecord(ApprovalState),
   /** Tool call ids whose successful results the answer may rest on (answer_check reads them). */
@@ -118,7 +111,7 @@ export const RuntimeState = new StateSchema({
   effects: mergeRecord(EffectSummary),
   answer: z.string().optional(),
   status: z.enum(FINAL_STATUSES).optional(),
-  /** Set when the run ends `denied` by policy: at the draft (workflow eligibility) or at the moment of the effect. */
+  /** Set when the run ends `denied` by policy: when a workflow asks policy first, or at the moment of the effect. */
   denial: Denial.optional(),
   escalation: z.string().optional(),
   verdict: z.enum(["pass", "fail"]).optional(),
@@ -150,7 +143,7 @@ const outcomeFields = {
 
 /**
  * Subgraph boundaries are narrow on purpose: each channel crossing one is written to the checkpoint again on
- * the way in and on the way out (measured: about 90 extra SQL statements per refund run with the full state).
+ * the way in and on the way out (measured: about 90 extra SQL statements per workflow run with the full state).
  */
 export const WorkflowInput = new StateSchema({ ...envelopeFields, memories: RuntimeState.fields.memories });
 export const WorkflowOutput = new StateSchema(outcomeFields);

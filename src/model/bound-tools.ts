@@ -1,5 +1,6 @@
 import type { BaseChatModelCallOptions, BindToolsInput } from "@langchain/core/language_models/chat_models";
 import { convertToOpenAITool, isLangChainTool } from "@langchain/core/utils/function_calling";
+import type { SideEffect } from "../tools/types.js";
 
 /** A bound tool as the local models see it: the name they may call, plus what a provider would be sent. */
 export interface BoundToolInfo {
@@ -7,6 +8,11 @@ export interface BoundToolInfo {
   description?: string;
   /** JSON schema of the arguments, when the tool carried one. */
   parameters?: unknown;
+  /**
+   * What calling it changes, when the model was given the tool's definition (the offline model's `tools`
+   * option): a provider is sent only name, description and parameters, so binding alone never tells.
+   */
+  sideEffect?: SideEffect;
 }
 
 /** Call options of Warden's local models: like ChatOpenAI, `bindTools` stores the tools here. */

@@ -1,6 +1,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ChatOpenAI } from "@langchain/openai";
-import { OfflineChatModel } from "./offline-chat-model.js";
+import { OfflineChatModel, type OfflineChatModelOptions } from "./offline-chat-model.js";
 
 /** A release's model choice (`releases/*.json` → `model`). */
 export interface ChatModelSpec {
@@ -27,7 +27,9 @@ function setting(env: Record<string, string | undefined>, key: string): string |
  * evals run with no key and no network. Which one was picked shows in traces through `modelSystemName`.
  *
  * Settings come only from `env`: the base URL is always passed explicitly, because the OpenAI client would
- * otherwise fall back to `process.env.OPENAI_BASE_URL` behind an injected env's back.
+ * otherwise fall back to `process.env.OPENAI_BASE_URL` behind an injected env's back. `offline` is what the
+ * offline model plans with: the composition's pack heuristics and the tools' definitions (a provider's model
+ * needs neither, so it ignores them).
  *
  * @example
  * const model = createChatModel({ provider: "openai", name: "gpt-4.1-mini", temperature: 0 });
@@ -36,6 +38,7 @@ function setting(env: Record<string, string | undefined>, key: string): string |
 export function createChatModel(
   spec: ChatModelSpec,
   env: Record<string, string | undefined> = process.env,
+  offline: Omit<OfflineChatModelOptions, "model"> = {},
 ): ToolCallingChatModel {
   const apiKey = setting(env, "OPENAI_API_KEY");
   if (OPENAI_PROVIDERS.has(spec.provider) && apiKey !== undefined) {
@@ -49,5 +52,5 @@ export function createChatModel(
     });
   }
   // An "offline" release names its model; a keyless fallback must not claim to be the OpenAI model it replaces.
-  return new OfflineChatModel(spec.provider === "offline" ? { model: spec.name } : {});
+  return new OfflineChatModel({ ...offline, ...(spec.provider === "offline" ? { model: spec.name } : {}) });
 }

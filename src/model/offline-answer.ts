@@ -1,130 +1,43 @@
-import { describeOrder, readOrderFacts, summarizePolicy, type OrderFacts } from "./offline-facts.js";
-import { asksForRefund, asksToMessageCustomer } from "./offline-intents.js";
-import type { Turn, TurnCall } from "./offline-turn.js";
+import type { OfflineHeuristics, OfflineTools } from "./offline-heuristics.js";
+import { isSideEffectFree } from "./offline-generic-plan.js";
+import { claimedTools } from "./offline-plan.js";
+import { summarizeResult } from "./offline-result-summary.js";
+import type { Turn } from "./offline-turn.js";
+import { escalationSentence, joinList, reasonSuffix } from "./offline-wording.js";
 
-/** The offline model's reply when there is nothing it can look up. */
-export const GENERIC_ANSWER =
-  "I can help with your orders and our refund policy. Please tell me your order id (it looks like A-1234) and what you need.";
-
-function joinList(items: string[]): string {
-  if (items.length <= 1) return items.join("");
-  return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
-}
+/** The reply when nothing was looked up and no pack has a word for it. */
+export const GENERIC_ANSWER = "I could not find anything to look up for this request. Please tell me more about what you need.";
 
 /**
- * A short reason in parentheses, when the denial gave a customer-facing one (`customer_reason`). The denial's
- * `message` is never quoted: it may hold a policy rule's operator reason or an approver's comment.
+ * The final answer, from tool results only: each pack's part first (packs as the composition lists them), then what the
+ * memory context recorded, then the calls no pack claims. Of those, a side-effect-free tool's result is summarised
+ * (the generic planner may have made the call); a denial is reported but not escalated (a person or a rule already
+ * decided); a failure joins the one sentence that escalates to a person, with the packs' failures.
  */
-function reasonSuffix(outcome: { customerReason?: string }): string {
-  const reason = (outcome.customerReason ?? "").trim().replace(/\.$/, "");
-  return reason === "" || reason.length > 160 || reason.startsWith("{") ? "" : ` (${reason})`;
-}
-
-/** The latest call of a tool per key (a repeated lookup of the same order counts once). */
-function latestBy(calls: TurnCall[], name: string, key: (call: TurnCall) => string): TurnCall[] {
-  const latest = new Map<string, TurnCall>();
-  for (const call of calls) if (call.name === name) latest.set(key(call), call);
-  return [...latest.values()];
-}
-
-function orderIdOf(call: TurnCall): string {
-  return typeof call.args.order_id === "string" ? call.args.order_id : "";
-}
-
-/** Orders successfully looked up in this turn. */
-export function foundOrders(turn: Turn): OrderFacts[] {
-  return latestBy(turn.calls, "lookup_order", orderIdOf)
-    .map((call) => (call.outcome?.kind === "ok" ? readOrderFacts(orderIdOf(call), call.outcome.data) : undefined))
-    .filter((order): order is OrderFacts => order?.found === true);
-}
-
-/** The policy line from this turn's `read_policy` result, if it succeeded. */
-export function policyLine(turn: Turn): string | undefined {
-  const call = latestBy(turn.calls, "read_policy", () => "").at(0);
-  return call?.outcome?.kind === "ok" ? summarizePolicy(call.outcome.data) : undefined;
-}
-
-/** Subject and body of a customer message, composed only from looked-up facts. */
-export function composeCustomerMessage(orders: OrderFacts[], policy: string | undefined): { subject: string; body: string } {
-  const ids = orders.map((order) => order.orderId);
-  const lines = ["Hello,", ""];
-  for (const order of orders) lines.push(`Here is an update on your order ${order.orderId}: it ${describeOrder(order)}.`);
-  if (policy !== undefined) lines.push(`Our refund policy: ${policy}`);
-  lines.push("", "Kind regards,", "Customer support");
-  return { subject: ids.length > 0 ? `Update on your order ${joinList(ids)}` : "Update from customer support", body: lines.join("\n") };
-}
-
-/**
- * The final answer, from tool results only. Failures are gathered into one escalation sentence; denials are
- * reported but not escalated (a person already decided).
- */
-export function composeAnswer(turn: Turn, boundTools: ReadonlySet<string>): string {
+export function composeAnswer(turn: Turn, tools: OfflineTools, heuristics: readonly OfflineHeuristics[]): string {
   const sentences: string[] = [];
   const failures: string[] = [];
-
-  for (const call of latestBy(turn.calls, "lookup_order", orderIdOf)) {
-    const orderId = orderIdOf(call);
-    const outcome = call.outcome;
-    if (outcome?.kind === "ok") {
-      const order = readOrderFacts(orderId, outcome.data);
-      sentences.push(
-        order.found ? `Order ${order.orderId} ${describeOrder(order)}.` : `I could not find order ${orderId}; please check the order id.`,
-      );
-    } else if (outcome?.kind === "denied") {
-      sentences.push(`I was not allowed to look up order ${orderId}${reasonSuffix(outcome)}.`);
-    } else {
-      failures.push(`look up order ${orderId}`);
-    }
+  for (const entry of heuristics) {
+    const parts = entry.answer?.(turn, tools);
+    sentences.push(...(parts?.sentences ?? []));
+    failures.push(...(parts?.failures ?? []));
   }
 
-  const policyCall = latestBy(turn.calls, "read_policy", () => "").at(0);
-  if (policyCall?.outcome?.kind === "ok") {
-    const summary = summarizePolicy(policyCall.outcome.data);
-    sentences.push(summary === undefined ? "I checked our refund policy." : `Our refund policy: ${summary}`);
-  } else if (policyCall?.outcome?.kind === "denied") {
-    sentences.push(`I was not allowed to read the refund policy${reasonSuffix(policyCall.outcome)}.`);
-  } else if (policyCall !== undefined) {
-    failures.push("read the refund policy");
-  }
-
-  if (asksForRefund(turn.goal)) {
-    sentences.push("I cannot issue refunds myself: refund requests go through our refund process, where a person reviews them.");
-  }
-
-  const messageCall = latestBy(turn.calls, "send_message", () => "").at(0);
-  if (messageCall?.outcome?.kind === "ok") {
-    sentences.push("I sent the customer a message with these details.");
-  } else if (messageCall?.outcome?.kind === "denied") {
-    sentences.push(`Sending the message to the customer was not allowed${reasonSuffix(messageCall.outcome)}, so it was not sent.`);
-  } else if (messageCall !== undefined) {
-    failures.push("send the message to the customer");
-  } else if (asksToMessageCustomer(turn.goal)) {
-    sentences.push(
-      boundTools.has("send_message")
-        ? "I could not message the customer because I found no email address for them."
-        : "I cannot send messages to customers from here.",
-    );
-  }
-
-  const rememberCall = latestBy(turn.calls, "remember", () => "").at(0);
-  if (rememberCall?.outcome?.kind === "ok") {
-    sentences.push("I have noted your preference for future conversations; it is kept only if you agreed to us remembering it.");
-  }
   if (turn.memory.length > 0) {
     sentences.push(`From earlier conversations I have on record: ${joinList(turn.memory.map((entry) => entry.replace(/\.$/, "")))}.`);
   }
 
-  // Calls of other tools (made by another model earlier in the thread) still count when they failed.
+  const claimed = claimedTools(heuristics);
   for (const call of turn.calls) {
-    if (["lookup_order", "read_policy", "send_message", "remember"].includes(call.name)) continue;
-    if (call.outcome?.kind === "denied") sentences.push(`The ${call.name} step was not allowed${reasonSuffix(call.outcome)}.`);
-    else if (call.outcome?.kind !== "ok") failures.push(`complete the ${call.name} step`);
+    if (claimed.has(call.name)) continue;
+    const outcome = call.outcome;
+    if (outcome?.kind === "denied") sentences.push(`The ${call.name} step was not allowed${reasonSuffix(outcome)}.`);
+    else if (outcome?.kind !== "ok") failures.push(`complete the ${call.name} step`);
+    // What a tool with effects did is for its pack to word; a read's result is safe to state.
+    else if (isSideEffectFree(tools.get(call.name))) sentences.push(summarizeResult(call, outcome.data));
   }
 
-  if (failures.length > 0) {
-    sentences.push(
-      `I could not ${joinList([...new Set(failures)])}, so I have escalated your request to a person on our team, who will follow up.`,
-    );
-  }
-  return sentences.length > 0 ? sentences.join(" ") : GENERIC_ANSWER;
+  if (failures.length > 0) sentences.push(escalationSentence(failures));
+  if (sentences.length > 0) return sentences.join(" ");
+  return heuristics.find((entry) => entry.fallback !== undefined)?.fallback ?? GENERIC_ANSWER;
 }

@@ -1,51 +1,40 @@
-import { composeCustomerMessage, foundOrders, policyLine } from "./offline-answer.js";
-import { asksAboutRefundPolicy, asksToMessageCustomer, extractOrderIds, statedPreference } from "./offline-intents.js";
+import type { OfflineHeuristics, OfflineTools, PlannedCall } from "./offline-heuristics.js";
+import { planFromDeclarations } from "./offline-generic-plan.js";
 import type { Turn } from "./offline-turn.js";
 
-export interface PlannedCall {
-  name: string;
-  args: Record<string, unknown>;
+/** Arguments as a stable key: the same arguments with their keys listed differently are the same call. */
+function argsKey(args: unknown): string {
+  return JSON.stringify(args, (_key, value: unknown) =>
+    typeof value === "object" && value !== null && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
+}
+
+/** The tools the packs' heuristics plan and report themselves. */
+export function claimedTools(heuristics: readonly OfflineHeuristics[]): Set<string> {
+  return new Set(heuristics.flatMap((entry) => entry.tools));
 }
 
 /**
- * The tool calls the offline model makes next; empty means "answer now". Each call is made at most once a
- * turn (so a failing or denied tool is never retried in a loop), only bound tools are called, and
- * `issue_refund` never is: refunds go through the deterministic workflow.
+ * The tool calls the offline model makes next; empty means "answer now". The packs' heuristics plan first, in
+ * the composition's sequence, then the generic planner reads the rest from the tools' declarations. Whoever
+ * planned a call, it goes out only when its tool is bound, was not denied earlier in the turn (a denied tool is
+ * never retried) and was not already called with the same arguments this turn (so nothing loops).
  */
-export function planToolCalls(turn: Turn, boundTools: ReadonlySet<string>): PlannedCall[] {
-  const called = (name: string, matches: (args: Record<string, unknown>) => boolean = () => true) =>
-    turn.calls.some((call) => call.name === name && matches(call.args));
+export function planToolCalls(turn: Turn, tools: OfflineTools, heuristics: readonly OfflineHeuristics[]): PlannedCall[] {
   const denied = new Set(turn.calls.filter((call) => call.outcome?.kind === "denied").map((call) => call.name));
-  const usable = (name: string) => boundTools.has(name) && !denied.has(name);
-
-  // Independent lookups go out together, as a parallel-tool-calling model would send them.
-  const lookups: PlannedCall[] = [];
-  if (usable("lookup_order")) {
-    for (const orderId of extractOrderIds(turn.goal)) {
-      if (!called("lookup_order", (args) => args.order_id === orderId)) lookups.push({ name: "lookup_order", args: { order_id: orderId } });
-    }
+  const made = new Set(turn.calls.map((call) => `${call.name} ${argsKey(call.args)}`));
+  const proposed = [
+    ...heuristics.flatMap((entry) => entry.plan?.(turn, tools) ?? []),
+    ...planFromDeclarations(turn, tools, claimedTools(heuristics)),
+  ];
+  const planned: PlannedCall[] = [];
+  for (const call of proposed) {
+    const key = `${call.name} ${argsKey(call.args)}`;
+    if (!tools.has(call.name) || denied.has(call.name) || made.has(key)) continue;
+    made.add(key);
+    planned.push(call);
   }
-  if (usable("read_policy") && asksAboutRefundPolicy(turn.goal) && !called("read_policy")) {
-    lookups.push({ name: "read_policy", args: {} });
-  }
-  const preference = statedPreference(turn.goal);
-  if (usable("remember") && preference !== undefined && !called("remember")) {
-    lookups.push({ name: "remember", args: { kind: "preference", content: preference } });
-  }
-  if (lookups.length > 0) return lookups;
-
-  // A message is composed from the facts, so it waits until every lookup has answered.
-  const pending = turn.calls.some((call) => call.outcome === undefined);
-  if (usable("send_message") && asksToMessageCustomer(turn.goal) && !called("send_message") && !pending) {
-    const orders = foundOrders(turn);
-    const to = orders.find((order) => order.email !== undefined)?.email;
-    if (to !== undefined) {
-      const { subject, body } = composeCustomerMessage(
-        orders.filter((order) => order.email === to),
-        policyLine(turn),
-      );
-      return [{ name: "send_message", args: { to, subject, body } }];
-    }
-  }
-  return [];
+  return planned;
 }

@@ -14,18 +14,18 @@ export interface ScriptedCall {
 }
 
 /**
- * A chat model that replays scripted replies in order, for tests (like openai-agents-js's ScriptedModel).
+ * A chat model that replays scripted replies one after another, for tests (like openai-agents-js's ScriptedModel).
  * It calls whatever the script says, bound or not, so tests can drive the unknown-tool and bad-argument paths.
  * Tool calls without an id get `call_<call number>_<index>`; replies without usage get an estimate.
  *
  * @example
- * const model = new ScriptedChatModel([aiToolCall("lookup_order", { order_id: "A-1001" }), aiText("Done.")]);
+ * const model = new ScriptedChatModel([aiToolCall("check_stock", { sku: "SKU-42" }), aiText("Done.")]);
  * // ...run the agent...
  * expect(model.calls[1]?.messages.at(-1)?.type).toBe("tool");
  * model.assertComplete();
  */
 export class ScriptedChatModel extends LocalChatModel {
-  /** Every call, in order. */
+  /** Every call, first to last. */
   readonly calls: ScriptedCall[] = [];
   private readonly responses: ScriptedResponse[];
 

@@ -70,7 +70,7 @@ export function closeDanglingToolCalls(messages: BaseMessage[]): ToolMessage[] {
 /**
  * The model's reply with invisible and bidirectional control characters removed from its tool calls' arguments
  * (the same message when there were none). No request validated this text, yet an approver reads it: a U+202E
- * in a refund reason shows something other than what runs. Cleaned before the message is stored, so the gate,
+ * in a payment reason shows something other than what runs. Cleaned before the message is stored, so the gate,
  * the approval (and its args hash) and the executor all see the same arguments. The provider's raw copy in
  * `additional_kwargs.tool_calls` is rewritten to match, so the thread shows what ran.
  */

@@ -1,6 +1,6 @@
 import type { DepsProvider } from "../kernel/deps.js";
 import type { State, Update } from "../kernel/state.js";
-import { CUSTOMER_NOTICES } from "./customer-notices.js";
+import { customerNotices } from "./customer-notices.js";
 import { nodeKit } from "../kernel/node-kit.js";
 
 /**
@@ -27,11 +27,12 @@ export function createAnswerCheckNode(getDeps: DepsProvider) {
     });
     if (decision.effect === "allow") return {};
     // The rule and its reason are for operators (the `policy.decision` event above, and `escalation`).
+    const notices = customerNotices(kit.deps.composition, state.release);
     const reason = `the answer did not pass the final-answer policy (${decision.rule}: ${decision.reason})`;
     return {
       status: "escalated",
       escalation: reason,
-      answer: `${decision.customerReason ?? CUSTOMER_NOTICES.unverified} ${CUSTOMER_NOTICES.followUp}`,
+      answer: `${decision.customerReason ?? notices.unverified} ${notices.followUp}`,
     };
   };
 }

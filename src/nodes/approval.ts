@@ -27,7 +27,7 @@ export interface ApprovalRequest {
   requested_by: string;
 }
 
-export function pendingApprovals(state: State): ApprovalState[] {
+export function pendingApprovals(state: Pick<State, "approvals">): ApprovalState[] {
   return Object.values(state.approvals ?? {}).filter((approval) => approval.status === "pending");
 }
 

@@ -12,7 +12,7 @@ export interface CallPolicyScope {
 
 /**
  * The subject and context policy decides a proposed call on, with the facts the tool looks up for it
- * (`policyFacts`, e.g. the order's total and age). The gate decides on it; the customer-facing text of a decision
+ * (`policyFacts`, e.g. an account's balance and age). The gate decides on it; the customer-facing text of a decision
  * kept only as a rule id is rendered from it again (`customerReasonOf`).
  */
 export async function callPolicyScope(

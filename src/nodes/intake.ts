@@ -5,7 +5,7 @@ import { WardenError } from "../errors.js";
 import { nodeKit } from "../kernel/node-kit.js";
 
 /** Outcome fields of the previous run on a thread, cleared before a new one starts. */
-const PER_RUN_KEYS = ["memories", "answer", "status", "escalation", "verdict", "agent_steps", "refund_request", "order", "eligibility", "draft", "refund", "denial"] as const;
+const PER_RUN_KEYS = ["memories", "answer", "status", "escalation", "verdict", "agent_steps", "denial"] as const;
 
 /**
  * First node of every run: checks the envelope the graph was given, loads the release (throws on an unknown
@@ -28,7 +28,8 @@ export function createIntakeNode(getDeps: DepsProvider) {
       "gen_ai.request.model": kit.loaded.release.model.name,
     });
     // Clear only what a previous run on this thread left: writing unchanged channels costs checkpoint rows.
-    const update: Update = { roles: state.roles ?? [], agent_max_steps: kit.loaded.release.agent.max_steps };
+    // The agent's step bound is set by `route`, from the release's entry for the agent it picks.
+    const update: Update = { roles: state.roles ?? [] };
     if ((state.evidence ?? []).length > 0) update.evidence = new Overwrite([]);
     if ((state.memory_proposals ?? []).length > 0) update.memory_proposals = new Overwrite([]);
     // A subject is per run: one named by an earlier run on this thread is not this run's.

@@ -7,7 +7,7 @@ import { nodeKit } from "../kernel/node-kit.js";
 /**
  * Reads the subject's long-term memory through the `retrieval` policy point before either path starts, so the
  * agent and the workflow both begin with it. A denied read is traced and the run goes on without memory:
- * memory is context, never a reason to fail a support request.
+ * memory is context, never a reason to fail a request.
  */
 export function createMemoryReadNode(getDeps: DepsProvider) {
   return async function memoryRead(state: State): Promise<Update> {

@@ -3,7 +3,7 @@ import type { DepsProvider } from "../kernel/deps.js";
 import type { CallDecision, Denial, EffectSummary, MemoryProposal, State, Update } from "../kernel/state.js";
 import type { Authorization, ToolResult } from "../tools/types.js";
 import { lastAiMessage } from "./agent.js";
-import { CUSTOMER_NOTICES } from "./customer-notices.js";
+import { customerNotices } from "./customer-notices.js";
 import { customerReasonOf } from "./customer-reason.js";
 import { escalateWith } from "./escalate.js";
 import { FLAG_TOOL_RULE } from "./gate-tool-call.js";
@@ -21,7 +21,7 @@ function toolMessage(id: string, name: string, body: unknown, failed: boolean): 
  */
 async function denialAnswer(kit: NodeKit, state: State, call: { name: string; args: unknown }, denial: Denial): Promise<{ answer: string; evidence: string[] }> {
   const texts = kit.deps.composition.denialsFor(call.name);
-  const neutral = texts?.notice?.(call) ?? CUSTOMER_NOTICES.requestDenied;
+  const neutral = texts?.notice?.(call) ?? customerNotices(kit.deps.composition, state.release).requestDenied;
   const customerReason = (await customerReasonOf(kit, state, call, denial.rule, "model")) ?? neutral;
   const draft = texts?.draft?.(call, customerReason);
   const result = draft ? await callWorkflowTool(kit, state, "compose_denial", draft.tool, draft.args) : undefined;
@@ -80,7 +80,7 @@ export function createToolsNode(getDeps: DepsProvider) {
       if (!authorization) {
         messages.push(toolMessage(id, call.name, { error: await refusal(kit, state, call, decision) }, true));
         // A switch met at the gate ends the run as one met below does: a person follows up (same reason text).
-        if (decision?.rule === FLAG_TOOL_RULE) escalation ??= { reason: decision.reason, notice: CUSTOMER_NOTICES.unavailable };
+        if (decision?.rule === FLAG_TOOL_RULE) escalation ??= { reason: decision.reason, notice: customerNotices(kit.deps.composition, state.release).unavailable };
         continue;
       }
       // Read now, not when the call was proposed: a switch set while the run waited for approval still wins.
@@ -89,7 +89,7 @@ export function createToolsNode(getDeps: DepsProvider) {
         kit.flagApplied(disabled, "call not executed; run escalated");
         const reason = `${call.name} is switched off${disabled.reason ? ` (${disabled.reason})` : ""}`;
         messages.push(toolMessage(id, call.name, { error: { code: "TOOL_DISABLED", message: `${call.name} is not available right now. The call was not executed.` } }, true));
-        escalation ??= { reason, notice: CUSTOMER_NOTICES.unavailable };
+        escalation ??= { reason, notice: customerNotices(kit.deps.composition, state.release).unavailable };
         continue;
       }
       const result: ToolResult = await kit.deps.executor.execute(

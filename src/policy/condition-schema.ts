@@ -26,7 +26,7 @@ export interface Comparison {
 
 /**
  * The condition language of policy rules: data a reviewer can read without the code.
- * @example { "all": [{ "path": "subject.args.amount", "op": "gt", "ref": "params.refund_cap" }] }
+ * @example { "all": [{ "path": "subject.args.amount", "op": "gt", "ref": "params.credit_cap" }] }
  */
 export type Condition = { all: Condition[] } | { any: Condition[] } | { not: Condition } | Comparison;
 

@@ -48,7 +48,7 @@ function toolMatches(rule: PolicyRule, subject: PolicySubject): boolean {
  * @throws WardenError `POLICY_INVALID` when the document fails validation.
  * @example
  * const engine = createPolicyEngine(doc);
- * engine.decide("tool_call", { tool: "issue_refund", args: { amount: 42 } }, { tenant, actor, roles, facts });
+ * engine.decide("tool_call", { tool: "issue_credit", args: { amount: 42 } }, { tenant, actor, roles, facts });
  */
 export function createPolicyEngine(document: PolicyDocumentInput): PolicyEngine {
   // Cloned before freezing: zod passes JSON param values through by reference, and the caller keeps theirs.
@@ -88,7 +88,7 @@ export function createPolicyEngine(document: PolicyDocumentInput): PolicyEngine 
       const scope = buildScope(subject, ctx);
 
       // Every rule of the point is evaluated (no early exit on the first deny), so an error reading the
-      // subject is reported as policy-error whatever the rule order.
+      // subject is reported as policy-error whatever the rules' sequence.
       let winner: PolicyRule | undefined;
       for (const rule of rulesByPoint.get(point) ?? []) {
         if (!toolMatches(rule, subject)) continue;

@@ -5,12 +5,12 @@ import { createPolicyEngine } from "./create-policy-engine.js";
 import { parsePolicy, type PolicyDocument } from "./policy-schema.js";
 import type { PolicyEngine } from "./types.js";
 
-/** `refunds@1.json` → id `refunds`, version 1: the name releases use to pin a policy. */
+/** `credits@1.json` → id `credits`, version 1: the name releases use to pin a policy. */
 const FILE_NAME_PATTERN = /^(.+)@(\d+)\.json$/;
 
 /**
  * Reads and validates a policy file. When the file is named `<id>@<version>.json` its content must carry
- * that id and version, so a release pinning `refunds@1` cannot silently run another document.
+ * that id and version, so a release pinning `credits@1` cannot silently run another document.
  * @throws WardenError `POLICY_INVALID` when the file cannot be read, is not JSON, or fails validation
  *   (`details` holds the zod issues).
  */
@@ -42,7 +42,7 @@ export async function loadPolicy(path: string): Promise<PolicyDocument> {
 
 /**
  * Reads, validates and compiles a policy file into an engine.
- * @example const policy = await loadPolicyEngine("policies/refunds@1.json"); // policy.ref === "refunds@1"
+ * @example const policy = await loadPolicyEngine("policies/credits@1.json"); // policy.ref === "credits@1"
  */
 export async function loadPolicyEngine(path: string): Promise<PolicyEngine> {
   return createPolicyEngine(await loadPolicy(path));

@@ -19,7 +19,7 @@ export const policyRuleSchema = z.strictObject({
   effect: policyEffectSchema,
   /**
    * For operators: traces, approvals, API answers. May hold `{path}` placeholders filled from the scope
-   * (`{subject.args.amount}`, `{params.refund_cap}`). Never shown to the customer.
+   * (`{subject.args.amount}`, `{params.credit_cap}`). Never shown to the customer.
    */
   reason: z.string().min(1),
   /**
@@ -55,7 +55,7 @@ export type PolicyDocumentInput = z.input<typeof policyDocumentSchema>;
 
 /*
  * Cross-field checks zod's shape cannot express. The params checks matter most: a rule comparing with
- * `params.refund_capp` (typo) would read undefined, never match, and silently allow what it was meant to deny.
+ * `params.credit_capp` (typo) would read undefined, never match, and silently allow what it was meant to deny.
  */
 function checkReferences(doc: PolicyDocument, ctx: z.RefinementCtx): void {
   const knownParams = new Set(Object.keys(doc.params.defaults));

@@ -15,8 +15,8 @@ function formatValue(value: unknown): string {
 
 /**
  * Fills `{path}` placeholders of a rule's reason from the evaluation scope.
- * @example renderReason("Refund of {subject.args.amount} exceeds {params.refund_cap}", scope)
- *   // "Refund of 600 exceeds 500"
+ * @example renderReason("Credit of {subject.args.amount} exceeds {params.credit_cap}", scope)
+ *   // "Credit of 600 exceeds 500"
  */
 export function renderReason(template: string, scope: PolicyScope): string {
   return template.replace(PLACEHOLDER_PATTERN, (placeholder, path: string) =>
@@ -28,8 +28,8 @@ export function renderReason(template: string, scope: PolicyScope): string {
  * Fills the placeholders of a rule's `customer_reason`, strictly: the customer must never read `(missing)` or a
  * JSON object, so a placeholder that resolves to anything but a string, a finite number or a boolean makes the
  * whole text undefined (the caller then says something neutral). Long values are cut as in `renderReason`.
- * @example renderCustomerReason("outside our {params.refund_window_days}-day refund window", scope)
- *   // "outside our 30-day refund window"
+ * @example renderCustomerReason("outside our {params.window_days}-day return window", scope)
+ *   // "outside our 30-day return window"
  */
 export function renderCustomerReason(template: string, scope: PolicyScope): string | undefined {
   let complete = true;

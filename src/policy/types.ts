@@ -23,7 +23,7 @@ export interface Decision {
 
 /**
  * What a decision is about. Keys are free-form per point; the engine reads them by path
- * (`subject.tool`, `subject.args.amount`, `facts.order.total`, ...). Conventions used by Warden's callers:
+ * (`subject.tool`, `subject.args.amount`, `facts.account.balance`, ...). Conventions used by Warden's callers:
  * - tool_call / outbound_message / retrieval: `{ tool, args, known, args_valid, side_effect, proposed_by }`
  * - final_answer: `{ answer, evidence_count, evidence: string[] }`
  * - memory_write: `{ subject, kind, consent }`
@@ -34,7 +34,7 @@ export interface PolicyContext {
   tenant: string;
   actor: string;
   roles: string[];
-  /** Facts resolved before deciding (e.g. `order: { total, age_days }` from the tool's `policyFacts`). */
+  /** Facts resolved before deciding (e.g. `account: { balance, age_days }` from the tool's `policyFacts`). */
   facts: Record<string, unknown>;
 }
 
@@ -51,6 +51,6 @@ export interface PolicyEngine {
   customerReason(rule: string, subject: PolicySubject, ctx: PolicyContext): string | undefined;
   /** Permissions granted by a set of roles (the tool executor checks a tool's `permissions` against them). */
   permissionsFor(roles: string[]): string[];
-  /** Tenant parameters (e.g. `refund_cap`), defaults merged with the tenant's overrides. */
+  /** Tenant parameters (e.g. `credit_cap`), defaults merged with the tenant's overrides. */
   paramsFor(tenant: string): Record<string, unknown>;
 }

@@ -16,7 +16,7 @@ export function webhookEventId(tenant: string, runId: string, status: RunStatus,
 }
 
 /**
- * Queues the webhook of a status change in the transaction that records it (an outbox through the job engine):
+ * Queues the webhook of a status change in the transaction that records it (a transactional queue through the job engine):
  * the event exists exactly when the status does. The body is the RunRecord as of this moment, serialised once, so
  * every attempt delivers (and signs) the same bytes.
  */

@@ -11,7 +11,8 @@ const optional = () => z.preprocess(blankToUndefined, z.string().optional());
 export const ConfigSchema = z.object({
   DATABASE_URL: optional(),
   WARDEN_DATA_DIR: z.preprocess(blankToUndefined, z.string().default(".warden/pgdata")),
-  WARDEN_RELEASE: z.preprocess(blankToUndefined, z.string().default("support@1")),
+  /** What a tenant runs before any activation; default: warden.config.ts `release`, else the first pack's first release. */
+  WARDEN_RELEASE: optional(),
   WARDEN_REDACT_FIELDS: z.preprocess(
     blankToUndefined,
     z.string().default("").transform((value) => value.split(",").map((field) => field.trim()).filter(Boolean)),

@@ -15,7 +15,8 @@ import { createRedactor, type Redactor } from "../trace/redact.js";
 import { createTraceStore } from "../trace/trace-store.js";
 import type { TraceEvent } from "../trace/types.js";
 import { createFlags, type Flags } from "../kernel/flags.js";
-import { loadPreviousPrompts, loadPrompt, loadRelease, PROJECT_ROOT } from "../kernel/release.js";
+import { loadPreviousPrompts, loadPrompt, loadRelease } from "../kernel/release.js";
+import { resolveReleaseRoutes } from "../kernel/release-routes.js";
 
 export interface GraphDepsOptions {
   db: Db;
@@ -48,6 +49,8 @@ export function createGraphDeps(options: GraphDepsOptions): GraphDeps {
   const root = options.root ?? options.composition.root;
   const registry = createToolRegistry([...(options.tools ?? options.composition.tools)]);
   const toolExecutor = createToolExecutor({ registry, db: options.db });
+  // The offline model plans with the packs' heuristics and knows which tools have side effects.
+  const offline = { heuristics: options.composition.offline, tools: registry.list() };
   const executor = options.traceToolRuns ? traceToolRuns(toolExecutor) : toolExecutor;
   // One redactor for traces and memory: what a trace would hide is not remembered either.
   const redactor = options.redactor ?? createRedactor({ fields: options.redactFields ?? [] });
@@ -72,14 +75,17 @@ export function createGraphDeps(options: GraphDepsOptions): GraphDeps {
       if (cached) return cached;
       const loading = (async (): Promise<LoadedRelease> => {
         const release = loadRelease(id, root);
+        // Before anything else is loaded: a release naming a route no pack declares is RELEASE_INVALID.
+        const routes = resolveReleaseRoutes(release, options.composition);
         return {
+          routes,
           release,
           prompt: loadPrompt(release, root),
           previousPrompts: loadPreviousPrompts(release, root),
           policy: await loadPolicyEngine(join(root, release.policy)),
-          model: options.model ?? createChatModel(release.model, options.env ?? process.env),
+          model: options.model ?? createChatModel(release.model, options.env ?? process.env, offline),
           ...(options.fallbackModel || release.fallback_model
-            ? { fallbackModel: options.fallbackModel ?? createChatModel(release.fallback_model!, options.env ?? process.env) }
+            ? { fallbackModel: options.fallbackModel ?? createChatModel(release.fallback_model!, options.env ?? process.env, offline) }
             : {}),
           tools: registry.subset(release.tools),
         };

@@ -17,6 +17,7 @@ import type { RunSummary, RunPage, ApprovalPage } from "../runs/run-pages.js";
 import type { Schedules } from "../runs/schedules.js";
 import { type ApprovalRow } from "../store/approvals.js";
 import { openStore, type Store } from "../store/open-store.js";
+import { prepareSchema } from "../store/prepare-schema.js";
 import type { RunStatus } from "../contracts/run-status.js";
 import type { WebhookEndpointRow } from "../store/webhook-endpoints.js";
 import type { ToolDefinition } from "../tools/types.js";
@@ -43,7 +44,10 @@ export type { RunEngineSettings, RunOptions, StartOptions } from "./run-options.
 export type { MultitaskStrategy } from "../runs/create-run.js";
 
 export interface RuntimeOptions {
-  /** An open store (tests, or to share one between runtimes); otherwise opened from config and owned. */
+  /**
+   * An open store (tests, or to share one between runtimes); otherwise opened from config and owned. Either way
+   * the packs' migrations are applied to it and their seeds run on an empty database.
+   */
   store?: Store;
   env?: Record<string, string | undefined>;
   model?: BaseChatModel;
@@ -74,7 +78,8 @@ export interface RuntimeOptions {
 /** The one facade the CLI, the server and the evals use to run Warden. */
 export interface Runtime {
   readonly store: Store;
-  readonly config: Config;
+  /** The environment's settings; `WARDEN_RELEASE` resolved (env, warden.config.ts, or the first pack's release). */
+  readonly config: Config & { WARDEN_RELEASE: string };
   readonly deps: GraphDeps;
   readonly graph: ReturnType<typeof compile>;
   /** Releases on disk and the active one per tenant; activating the previous one is the rollback. */
@@ -140,15 +145,21 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const config = loadConfig(env);
   const composed = options.packs ? undefined : await loadWardenConfig();
   const composition = options.packs ? composePacks(options.packs) : composed!.composition;
+  const defaultRelease = config.WARDEN_RELEASE ?? composed?.release ?? composition.defaultRelease;
+  if (defaultRelease === undefined) {
+    throw new WardenError("CONFIG_INVALID", "No default release: set WARDEN_RELEASE, `release` in warden.config.ts, or `releases` in a pack.");
+  }
   const ownsStore = options.store === undefined;
-  const store = options.store ?? (await openStore(composed?.store ?? { databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR }));
+  const store = options.store ?? (await openStore({ ...(composed?.store ?? { databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR }), packs: composition.packs }));
+  // A store handed in may hold only the core's tables (or another pack set's): the packs run here get theirs.
+  if (!ownsStore) await prepareSchema(store.db, composition.packs);
   const log = options.log ?? silentLogger;
   const hub = createRunEventHub();
   const registry = createRunRegistry();
   // Observability (docs/observability.md): both undefined unless configured, and then no run pays for them.
   const redactor = createRedactor({ fields: config.WARDEN_REDACT_FIELDS });
   const langsmith = createLangSmithTracing(config, redactor);
-  const otel = createOtelRunExportFromConfig(config, redactor);
+  const otel = createOtelRunExportFromConfig(config, redactor, new Set(composition.workflows.map((workflow) => workflow.node)));
   const observeEvent = otel ? (options.onTraceEvent ? publishToBoth(otel.onEvent, options.onTraceEvent) : otel.onEvent) : options.onTraceEvent;
   const deps = createGraphDeps({
     db: store.db,
@@ -167,7 +178,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   });
   observeRuns(deps, combineRunObservers([langsmith?.observer, otel?.observer]));
   const flushTraces = () => flushWithin(config.WARDEN_TRACE_FLUSH_TIMEOUT_MS, [langsmith?.flush(), otel?.shutdown()]);
-  const releases = createReleaseCatalog({ db: store.db, deps, defaultRelease: config.WARDEN_RELEASE, root: options.root ?? composition.root, tools: options.tools ?? composition.tools });
+  const releases = createReleaseCatalog({ db: store.db, deps, defaultRelease, root: options.root ?? composition.root, tools: options.tools ?? composition.tools });
   const graph = compile(deps, store);
   const settings: RunEngineSettings = {
     leaseMs: config.WARDEN_RUN_LEASE_MS,
@@ -220,7 +231,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
 
   return {
     store,
-    config,
+    config: { ...config, WARDEN_RELEASE: defaultRelease },
     deps,
     graph,
     releases,
@@ -235,7 +246,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
         return service.start(input, startOptions, async (envelope, release) => {
           const loaded = await deps.release(release); // unknown or invalid release: a typed error before anything is stored
           // A route switched off with no fallback is refused here, before a run exists (the route node checks again).
-          const routed = applyRouteFlags(deps.composition.route(envelope.goal, envelope.context), await deps.flags.forTenant(envelope.tenant), deps.composition);
+          // Rules only: a request they leave to the model is checked as the default agent's (the model is asked once, at the step).
+          const routed = applyRouteFlags(deps.composition.route(envelope.goal, envelope.context), await deps.flags.forTenant(envelope.tenant), loaded.routes);
           if (routed.refusal) throw routed.refusal;
         });
       }),

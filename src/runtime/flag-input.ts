@@ -13,12 +13,12 @@ const common = {
  * switches off: a tool, a prompt file, a model, a workflow (with its fallback), the agent route, or the runtime.
  */
 export const FlagInputSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("tool"), target: Name.describe("Tool name, e.g. issue_refund."), ...common }),
-  z.strictObject({ kind: z.literal("prompt"), target: z.string().regex(PROMPT_FILE_PATTERN).describe("Prompt file, e.g. prompts/support@2.md."), ...common }),
+  z.strictObject({ kind: z.literal("tool"), target: Name.describe("Tool name, e.g. send_message."), ...common }),
+  z.strictObject({ kind: z.literal("prompt"), target: z.string().regex(PROMPT_FILE_PATTERN).describe("Prompt file, e.g. prompts/shop@2.md."), ...common }),
   z.strictObject({ kind: z.literal("model"), target: Name.describe("Model name as in a release, e.g. gpt-4.1-mini."), ...common }),
   z.strictObject({
     kind: z.literal("workflow"),
-    target: z.string().regex(WORKFLOW_ID_PATTERN).describe("Workflow id, e.g. refund_workflow@1."),
+    target: z.string().regex(WORKFLOW_ID_PATTERN).describe("Workflow id, e.g. return_workflow@1."),
     mode: z.enum(["agent", "refuse"]).default("agent").describe("agent: route its requests to the agent; refuse: ROUTE_DISABLED."),
     ...common,
   }),

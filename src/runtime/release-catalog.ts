@@ -22,7 +22,7 @@ import { loadRelease, PROJECT_ROOT, type Release } from "../kernel/release.js";
 export interface ActiveRelease {
   tenant: string;
   release_id: string;
-  /** "activated": set through `activate`; "default": none activated yet, the configured WARDEN_RELEASE. */
+  /** "activated": set through `activate`; "default": none activated yet, the default release (WARDEN_RELEASE, warden.config.ts or the first pack's). */
   source: "activated" | "default";
   activated_by?: string;
   activated_at?: string;

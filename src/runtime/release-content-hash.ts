@@ -18,7 +18,8 @@ export interface ContentParts {
   prompt: string;
   policy: string;
   tools: string;
-  workflow: string;
+  /** The workflows and agents the release lists (with their step bounds) and whether the model may route. */
+  routes: string;
   memory: string;
   dataset: string;
   packages: string;
@@ -84,7 +85,7 @@ export interface ContentHashOptions {
 
 /**
  * The hash of everything that can change a release's behaviour: the release file, its prompt, its policy, the
- * manifests of its tools, its workflow id, the memory contract (retention table), the dataset it is gated on,
+ * manifests of its tools, the workflows and agents it lists, the memory contract (retention table), the dataset it is gated on,
  * and the installed versions of @langchain/*, langsmith and zod. An eval verdict is recorded against this hash,
  * so editing any of these (or upgrading a framework) needs a new passing eval before the release can go live.
  */
@@ -110,7 +111,7 @@ export function releaseContentHash(releaseOrId: Release | string, options: Conte
     prompt: sha256(readText(root, release.prompt)),
     policy: sha256(policyText),
     tools: sha256(canonicalJson(tools)),
-    workflow: sha256(release.workflow),
+    routes: sha256(canonicalJson({ workflows: release.workflows, agents: release.agents, model_routing: release.model_routing })),
     memory: sha256(canonicalJson(retention)),
     dataset: sha256(readText(root, datasetPath(dataset))),
     packages: sha256(canonicalJson(packages)),

@@ -17,7 +17,7 @@ let deps: Promise<GraphDeps> | undefined;
 export function depsFromEnv(): Promise<GraphDeps> {
   deps ??= (async () => {
     const config = loadConfig();
-    const store = await openStore(storeOptions ?? { databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR });
+    const store = await openStore({ ...(storeOptions ?? { databaseUrl: config.DATABASE_URL, dataDir: config.WARDEN_DATA_DIR }), packs: composition.packs });
     return createGraphDeps({ db: store.db, composition, redactFields: config.WARDEN_REDACT_FIELDS });
   })();
   return deps;

@@ -17,6 +17,8 @@ export interface WardenConfigSpec {
   packs: Pack[];
   /** The store; default: DATABASE_URL, else embedded PGlite at WARDEN_DATA_DIR. */
   store?: StoreOptions;
+  /** What a tenant runs before any activation (WARDEN_RELEASE overrides it); default: the first pack's first release. */
+  release?: string;
   /** One model for every release (e.g. a local OpenAI-compatible server's); default: each release's `model`. */
   model?: BaseChatModel;
 }
@@ -30,7 +32,7 @@ export interface WardenConfig extends Readonly<WardenConfigSpec> {
  *
  * @example
  * // warden.config.ts
- * export default defineConfig({ packs: [supportPack, inventoryPack] });
+ * export default defineConfig({ packs: [shopPack, inventoryPack] });
  */
 export function defineConfig(spec: WardenConfigSpec): WardenConfig {
   return Object.freeze({ ...spec, packs: [...spec.packs], composition: composePacks(spec.packs) });

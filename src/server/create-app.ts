@@ -76,7 +76,7 @@ function loggerOption(logger: AppOptions["logger"]): FastifyServerOptions["logge
 }
 
 /**
- * Builds the HTTP API (not listening: call `listen`, or `inject` in tests). Wires, in order: strict query
+ * Builds the HTTP API (not listening: call `listen`, or `inject` in tests). Wires, in sequence: strict query
  * strings, the body deadline, JSON body parsing, the error handler, metrics, OpenAPI, auth, helmet and the rate
  * limit, idempotency, then the routes. Node's request deadline and its 408 answer are constructor options.
  *

@@ -45,6 +45,9 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   POLICY_INVALID: 500,
   DATASET_INVALID: 500,
   CONFIG_INVALID: 500,
+  // Raised by `warden new pack` only; statuses for completeness.
+  PACK_NAME_INVALID: 400,
+  PACK_EXISTS: 409,
   TOOL_UNKNOWN: 500,
   TOOL_INPUT_INVALID: 500,
   TOOL_OUTPUT_INVALID: 500,

@@ -11,7 +11,7 @@ const FOLLOW_POLL_MS = 250;
 /** A followed stream ends after this long even if the run still runs (a client reconnects with Last-Event-ID). */
 const FOLLOW_LIMIT_MS = 30 * 60_000;
 
-/** Sends events in seq order exactly once, whichever way they arrive (live from this process, or read back). */
+/** Sends events by seq exactly once, whichever way they arrive (live from this process, or read back). */
 function sequencer(stream: EventStream, afterSeq: number) {
   let last = afterSeq;
   return {

@@ -25,7 +25,7 @@ function uniqueBy<T>(rows: T[], key: (row: T) => string, keep: "first" | "last")
 /**
  * `PostgresSaver` with the same tables, serialisation and reads, but each write is ONE statement: the stock
  * saver sends BEGIN, one INSERT per channel blob (or per pending write), the checkpoint upsert and COMMIT, on a
- * checked-out client. Measured on a refund run that is 93% of Warden's SQL statements (docs/benchmarks.md).
+ * checked-out client. Measured on the reference workflow's run that is 93% of Warden's SQL statements (docs/benchmarks.md).
  *
  * - `put`: the blob inserts run in a data-modifying CTE of the checkpoint upsert. A single statement is atomic,
  *   so a reader never sees the checkpoint without its blobs, as with the stock transaction.
@@ -34,7 +34,7 @@ function uniqueBy<T>(rows: T[], key: (row: T) => string, keep: "first" | "last")
  *   sequential statements would have left (last for the upsert, first for DO NOTHING).
  *
  * Reads (`getTuple`, `list`), `setup` (migrations) and `deleteThread` are inherited unchanged;
- * `test/batched-saver.test.ts` checks it against the stock saver on the same graph runs.
+ * `test/integration/batched-saver.test.ts` checks it against the stock saver on the same graph runs.
  */
 export class BatchedPostgresSaver extends PostgresSaver {
   private readonly batchPool: pg.Pool;

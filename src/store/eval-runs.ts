@@ -13,7 +13,7 @@ export interface EvalRunRow {
   /** The release compared against (its `replaces`, or `--baseline`), if any. */
   baseline_id: string | null;
   baseline_hash: string | null;
-  /** The dataset id, e.g. `support@1`. */
+  /** The dataset id, e.g. `shop@1`. */
   dataset: string;
   gate: "pass" | "fail";
   cases: number;
@@ -39,7 +39,7 @@ const COLUMNS = `eval_id, release_id, content_hash, baseline_id, baseline_hash, 
  * Records an eval's verdict (the runner calls it after each `warden eval`) and returns the stored row.
  *
  * @example
- * await recordEvalRun(db, { eval_id: "ev_1", release_id: "support@2", content_hash: hash, dataset: "support@1",
+ * await recordEvalRun(db, { eval_id: "ev_1", release_id: "shop@2", content_hash: hash, dataset: "shop@1",
  *   gate: "pass", cases: 12, passed: 12, failed: 0, scores: { task_success: 1 }, reasons: [] });
  */
 export async function recordEvalRun(db: Queryable, row: NewEvalRun): Promise<EvalRunRow> {

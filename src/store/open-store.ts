@@ -3,10 +3,10 @@ import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { BatchedPostgresSaver } from "./batched-postgres-saver.js";
 import type pg from "pg";
 import type { Db } from "./db.js";
-import { migrate } from "./migrate.js";
+import type { PackSchema } from "./pack-schema.js";
 import { createPgDb } from "./pg-db.js";
 import { createPgliteDb } from "./pglite-db.js";
-import { seedIfEmpty } from "./seed.js";
+import { prepareSchema } from "./prepare-schema.js";
 
 export interface StoreOptions {
   /** Set → `pg.Pool` on that server; unset → embedded PGlite at `dataDir`. */
@@ -15,7 +15,12 @@ export interface StoreOptions {
   dataDir?: string | undefined;
   /** Postgres schema (server only): lets test files share one database without sharing rows. */
   schema?: string | undefined;
-  /** Load `seeds/seed.json` when the database has no tenants. Default true. */
+  /**
+   * The packs whose tables this store holds: their migrations run after the core's, their seeds on an empty
+   * database. Default none (the core's tables only); a runtime adds its packs' to a store it is handed.
+   */
+  packs?: readonly PackSchema[];
+  /** Run the packs' seeds when the database has no tenants. Default true. */
   seed?: boolean;
   /** Checkpoint writes: one statement each (`batched`, default) or the stock saver's transactions (`stock`). */
   checkpointer?: CheckpointerKind;
@@ -46,13 +51,15 @@ export async function createCheckpointer(db: Db, kind: CheckpointerKind = "batch
   return saver;
 }
 
-/** Opens the database, applies migrations, sets up the checkpointer's tables and seeds an empty database. */
+/**
+ * Opens the database, applies the core's and the packs' migrations, seeds an empty database with the packs' seeds
+ * and sets up the checkpointer's tables.
+ */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const db = await openDb(options);
   try {
-    await migrate(db);
+    await prepareSchema(db, options.packs ?? [], { seed: options.seed });
     const checkpointer = await createCheckpointer(db, options.checkpointer);
-    if (options.seed ?? true) await seedIfEmpty(db);
     return { db, checkpointer, close: () => db.close() };
   } catch (error) {
     await db.close();

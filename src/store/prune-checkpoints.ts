@@ -21,6 +21,8 @@ export interface PruneCheckpointsOptions {
   /**
    * Channels of the graph that wrote the checkpoints (the store knows no graph: callers pass the runtime's,
    * `runtimeChannels()` in `src/kernel/state.ts`). Delta channels among them are folded in keep_latest mode.
+   * The root graph's channels suffice: only a root checkpoint is kept, and subgraph checkpoints (a workflow's own
+   * channels live only there) are deleted whole, never read.
    */
   channels: Record<string, BaseChannel>;
   /** Stops after the batch in flight (a server shutting down should not wait for a whole backlog). */
@@ -116,7 +118,7 @@ export async function pruneCheckpoints(db: Db, options: PruneCheckpointsOptions)
 }
 
 /**
- * Threads that qualify and still have rows to delete, in (tenant, thread) order after `after`. Keyset pagination
+ * Threads that qualify and still have rows to delete, sorted by (tenant, thread), after `after`. Keyset pagination
  * guarantees the loop ends even when a thread is skipped at delete time (a new run started meanwhile).
  */
 async function selectCandidates(

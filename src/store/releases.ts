@@ -47,7 +47,7 @@ export async function getActiveRelease(db: Queryable, tenant: string): Promise<A
 
 /**
  * Serialises the tenant's activations until the transaction ends: the gate's reading of the history (is this a
- * rollback?) and the switch then see and write one order, and the newest history row is always the active one.
+ * rollback?) and the switch then see and write one sequence, and the newest history row is always the active one.
  */
 export async function lockTenantActivations(tx: Queryable, tenant: string): Promise<void> {
   await tx.query("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':warden:release-activation:' || $1, 0))", [tenant]);

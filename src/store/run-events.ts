@@ -47,7 +47,7 @@ export async function lockRunEvents(tx: Queryable, tenant: string, runId: string
   await tx.query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", [tenant, runId]);
 }
 
-/** The run's events after `afterSeq`, in seq order, as stored (parsed JSON). */
+/** The run's events after `afterSeq`, by seq, as stored (parsed JSON). */
 export async function readRunEvents<Event = unknown>(db: Queryable, tenant: string, runId: string, afterSeq: number): Promise<Event[]> {
   const result = await db.query<{ event: Event | string }>(
     "SELECT event FROM run_events WHERE tenant_id = $1 AND run_id = $2 AND seq > $3 ORDER BY seq",

@@ -1,8 +1,8 @@
 /**
  * Characters that change how text is displayed without being visible themselves: bidirectional embeddings,
  * overrides, isolates and marks (a U+202E makes `txt.exe` read as `exe.txt`), zero-width and invisible
- * operators, the byte order mark, interlinear annotations, and Unicode tag characters (U+E0000–U+E007F, which
- * smuggle ASCII text past a human reader to a model). A person approving a refund must see what will run.
+ * operators, the BOM (U+FEFF), interlinear annotations, and Unicode tag characters (U+E0000–U+E007F, which
+ * smuggle ASCII text past a human reader to a model). A person approving a call must see what will run.
  *
  * Not in the set: ZWNJ and ZWJ (U+200C, U+200D): emoji sequences and several scripts (Persian, Indic) need
  * them. C0 controls are refused separately by the schemas that take human text.

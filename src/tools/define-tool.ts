@@ -51,8 +51,8 @@ function checkSpec(spec: ToolSpec<z.ZodType, z.ZodType>): void {
  *
  * @example
  * export const lookupOrder = defineTool({
- *   name: "lookup_order", description: "Look up an order.", sideEffect: "read", permissions: ["orders:read"],
- *   input: z.object({ order_id: z.string() }), output: z.object({ total: z.number() }),
+ *   name: "check_stock", description: "Units in stock for a SKU.", sideEffect: "read", permissions: ["stock:read"],
+ *   input: z.object({ sku: z.string() }), output: z.object({ units: z.number() }),
  *   async execute(input, ctx) { ... },
  * });
  */

@@ -77,7 +77,7 @@ const succeeded = (output: unknown, replayed: boolean, effectId?: string): Outco
  *
  * @example
  * const executor = createToolExecutor({ registry, db: store.db });
- * const result = await executor.execute({ id: "call_1", name: "lookup_order", args: { order_id: "A-1001" } }, scope);
+ * const result = await executor.execute({ id: "call_1", name: "check_stock", args: { sku: "SKU-42" } }, scope);
  */
 export function createToolExecutor(options: ToolExecutorOptions): ToolExecutor {
   const { registry, db } = options;

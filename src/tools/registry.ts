@@ -6,7 +6,7 @@ import type { ToolDefinition } from "./types.js";
 export interface ToolRegistry {
   get(name: string): ToolDefinition | undefined;
   has(name: string): boolean;
-  /** Definitions in registration order. */
+  /** Definitions in registration sequence. */
   list(): ToolDefinition[];
   names(): string[];
   /**
@@ -22,7 +22,7 @@ export interface ToolRegistry {
  * Builds a registry from tool definitions (see `defineTool`). Duplicate names throw a TypeError.
  *
  * @example
- * const registry = createToolRegistry(supportTools).subset(release.tools);
+ * const registry = createToolRegistry(pack.tools).subset(release.tools);
  * const model = chatModel.bindTools(registry.modelTools());
  */
 export function createToolRegistry(tools: Iterable<ToolDefinition>): ToolRegistry {

@@ -15,7 +15,7 @@ const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
  * Anything else a tool throws is a permanent `TOOL_FAILED`.
  *
  * @example
- * throw new ToolError("ORDER_NOT_FOUND", `No order ${id}.`, { recoverable: true });
+ * throw new ToolError("ITEM_NOT_FOUND", `No item ${id}.`, { recoverable: true });
  */
 export class ToolError extends Error {
   readonly code: string;

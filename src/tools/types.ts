@@ -44,11 +44,11 @@ export interface ToolSpec<I extends z.ZodType, O extends z.ZodType> {
   cost?: number;
   /** Extra policy points checked before a call besides `tool_call` (e.g. `outbound_message`, `retrieval`). */
   policyPoints?: ToolExtraPolicyPoint[];
-  /** Facts policy needs to judge a call (read-only lookups, e.g. the order's total and age). */
+  /** Facts policy needs to judge a call (read-only lookups, e.g. an account's balance and age). */
   policyFacts?: (input: z.output<I>, ctx: { tenant: string; db: Queryable }) => Promise<Record<string, unknown>>;
   /**
-   * The business key effects of this tool are serialised on (e.g. `order:A-1001`), within the tenant. Two calls
-   * with the same key never decide and execute at the same time, so a rule such as "one refund per order" holds
+   * The business key effects of this tool are serialised on (e.g. `account:AC-1001`), within the tenant. Two calls
+   * with the same key never decide and execute at the same time, so a rule such as "one credit per account" holds
    * under any interleaving. Undefined: no serialisation beyond the effect ledger's own row.
    */
   serializeBy?: (input: z.output<I>) => string | undefined;

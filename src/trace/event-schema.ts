@@ -28,7 +28,13 @@ export const traceAttributeSchemas = {
   }),
   "route.decided": z.looseObject({
     route: z.string().regex(/^[a-z][a-z0-9_]*$/).describe("The workflow or agent (a node name a pack declares) the request goes to."),
-    reason: z.string(),
+    reason: z.string().describe("Why: the rule's or the model's reason; when the release's listing or a switch moved the request, that."),
+    by: z
+      .enum(["rule", "model", "default"])
+      .optional()
+      .describe(
+        "Who chose the route: a pack's rule, the release's model (model_routing), or nobody (the release's first agent, also when the model could not decide). Absent in events recorded before it existed.",
+      ),
   }),
   "workflow.step": z.looseObject({
     step: z.string(),
@@ -43,6 +49,7 @@ export const traceAttributeSchemas = {
     latency_ms: milliseconds,
     tool_calls: z.array(z.looseObject({ "gen_ai.tool.call.id": toolCallId, "gen_ai.tool.name": toolName })),
     "gen_ai.response.finish_reasons": z.array(z.string()).optional(),
+    purpose: z.string().optional().describe("`route`: the route node classifying a request (model_routing); absent: a turn of the work itself."),
   }),
   "tool.call": z.looseObject({
     "gen_ai.tool.name": toolName,
@@ -115,7 +122,7 @@ export const traceAttributeSchemas = {
   }),
   "flag.applied": z.looseObject({
     flag: z.enum(FLAG_KINDS),
-    target: z.string().describe("Tool name, prompt version (e.g. `support@2`), model name or workflow id; empty for agent/runtime."),
+    target: z.string().describe("Tool name, prompt version (e.g. `shop@2`), model name or workflow id; empty for agent/runtime."),
     scope: z.enum(["tenant", "global"]),
     reason: z.string().optional(),
     set_by: z.string(),
@@ -144,7 +151,7 @@ export type TraceAttributes<K extends TraceKind> = z.input<(typeof traceAttribut
 // The envelope's field schemas are shared instances with ids, so the JSON Schema states them once in `$defs`.
 const envelope = {
   run_id: z.string().min(1).meta({ id: "RunId" }),
-  seq: z.number().int().positive().meta({ id: "Seq", description: "1, 2, 3... per run, in emission order, continuing across resumes." }),
+  seq: z.number().int().positive().meta({ id: "Seq", description: "1, 2, 3... per run, in emission sequence, continuing across resumes." }),
   at: z.iso.datetime({ offset: true }).meta({ id: "Timestamp", description: "ISO-8601 time of emission." }),
   tenant: z.string().min(1).meta({ id: "Tenant" }),
   release: z.string().min(1).meta({ id: "Release", description: "`id@version` of the release the run uses." }),

@@ -1,6 +1,6 @@
 /**
  * Writes docs/trace-event.schema.json from the zod schemas: `npx tsx src/trace/generate-trace-schema.ts`.
- * test/trace.test.ts fails when the committed file differs from what this writes, so the two cannot drift.
+ * test/integration/trace.test.ts fails when the committed file differs from what this writes, so the two cannot drift.
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

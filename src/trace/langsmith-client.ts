@@ -17,7 +17,7 @@ type BatchIngest = Parameters<Client["batchIngestRuns"]>;
 type MultipartIngest = Parameters<Client["multipartIngestRuns"]>;
 
 /**
- * Fields of a run payload that only place it (ids, times, order, project): never personal data, and rewriting
+ * Fields of a run payload that only place it (ids, times, position, project): never personal data, and rewriting
  * them would break nesting. Everything else of a run (name, inputs, outputs, error, extra with metadata,
  * serialized, tags, events, nested child runs, ...) goes through the redactor.
  */
@@ -142,7 +142,7 @@ export class RedactingLangSmithClient extends Client {
  * @param overrides Other `langsmith` client options (e.g. `fetchImplementation`, `autoBatchTracing`).
  * @example
  * const client = createLangSmithClient(runtime.config);
- * await evaluate(target, { data: "warden-refunds", evaluators, client });
+ * await evaluate(target, { data: "warden-my-dataset", evaluators, client });
  * await client.awaitPendingTraceBatches();
  */
 export function createLangSmithClient(

@@ -17,6 +17,8 @@ export interface OtelExportOptions {
   serviceName: string;
   /** For the few values not taken from trace events (thread id, tenant, error messages). */
   redactor: Redactor;
+  /** The workflow routes (the packs' workflow nodes): their runs export as `invoke_workflow`, the rest as agents. */
+  workflows?: ReadonlySet<string>;
   /** Another span exporter (tests: `InMemorySpanExporter`); default OTLP/HTTP with JSON bodies. */
   exporter?: SpanExporter;
   /** How long spans wait to be batched (ms). Default 1000. */
@@ -43,6 +45,7 @@ export interface OtelRunExport {
 export function createOtelRunExport(options: OtelExportOptions): OtelRunExport {
   const exporter = options.exporter ?? new OTLPTraceExporter({ url: options.url, headers: options.headers ?? {} });
   const ids = new RunIdGenerator();
+  const workflows = options.workflows;
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
     idGenerator: ids,
@@ -61,7 +64,7 @@ export function createOtelRunExport(options: OtelExportOptions): OtelRunExport {
         return {
           end(result) {
             if (collecting.get(execution.run.run_id) === events) collecting.delete(execution.run.run_id);
-            exportExecution(tracer, ids, { execution, result, startedAt, endedAt: Date.now(), events }, options.redactor);
+            exportExecution(tracer, ids, { execution, result, startedAt, endedAt: Date.now(), events }, options.redactor, workflows);
           },
         };
       },
@@ -114,8 +117,9 @@ export function createOtelRunExportFromConfig(
     OTEL_SERVICE_NAME: string;
   },
   redactor: Redactor,
+  workflows?: ReadonlySet<string>,
 ): OtelRunExport | undefined {
   const url = otlpTracesUrl(config);
   if (!url) return undefined;
-  return createOtelRunExport({ url, headers: parseOtlpHeaders(config.OTEL_EXPORTER_OTLP_HEADERS), serviceName: config.OTEL_SERVICE_NAME, redactor });
+  return createOtelRunExport({ url, headers: parseOtlpHeaders(config.OTEL_EXPORTER_OTLP_HEADERS), serviceName: config.OTEL_SERVICE_NAME, redactor, ...(workflows ? { workflows } : {}) });
 }

@@ -28,9 +28,13 @@ export interface ObservedExecution {
   events: readonly TraceEvent[];
 }
 
-/** A route named `<name>_workflow` runs as `invoke_workflow`; anything else is an agent (packs name their workflows so). */
-function isWorkflow(route: string | null): boolean {
-  return route !== null && route.endsWith("_workflow");
+/**
+ * A workflow's route runs as `invoke_workflow`, anything else as an agent. The packs say which routes are
+ * workflows; without that list, the naming convention (`<name>_workflow`) decides.
+ */
+function isWorkflow(route: string | null, workflows: ReadonlySet<string> | undefined): boolean {
+  if (route === null) return false;
+  return workflows ? workflows.has(route) : route.endsWith("_workflow");
 }
 
 /** OTLP attribute values are primitives or arrays of one primitive type: objects travel as JSON. */
@@ -65,13 +69,13 @@ const eventStart = (event: TraceEvent): number => eventEnd(event) - Math.max(0, 
  * Span details come from stored trace events, which are redacted before they are stored; the few values taken
  * from the run's row and the executor (thread id, tenant, release, an error message) pass `redactor` here.
  */
-export function exportExecution(tracer: Tracer, ids: RunIdGenerator, observed: ObservedExecution, redactor: Redactor): void {
+export function exportExecution(tracer: Tracer, ids: RunIdGenerator, observed: ObservedExecution, redactor: Redactor, workflows?: ReadonlySet<string>): void {
   const { kind } = observed.execution;
   const { events } = observed;
   const run = { ...observed.execution.run, ...redactor.redact({ thread_id: observed.execution.run.thread_id, tenant_id: observed.execution.run.tenant_id, release_id: observed.execution.run.release_id }) };
   const result = redactor.redact(observed.result);
   const route = result.route ?? text(events.find((event) => event.kind === "route.decided")?.attributes.route) ?? run.route;
-  const workflow = isWorkflow(route);
+  const workflow = isWorkflow(route, workflows);
   const operation = workflow ? "invoke_workflow" : "invoke_agent";
   const common: Attributes = {
     [ATTR_GEN_AI_CONVERSATION_ID]: run.thread_id,

@@ -3,7 +3,7 @@
  * (`evals/evaluate-run.ts`) uses the same detectors to prove that nothing slipped through. Keeping one list
  * means a pattern added here is both removed from traces and checked for.
  *
- * The patterns lean towards precision on the identifiers a support runtime handles all day (order ids like
+ * The patterns lean towards precision on the identifiers a business runtime handles all day (record ids like
  * `A-1001`, ISO dates, money amounts, hashes, UUIDs, epoch milliseconds): a false positive there would make
  * traces useless and the evaluator fail healthy runs.
  */
@@ -68,7 +68,7 @@ export function looksLikeCard(text: string): boolean {
 
 const NOT_PLACEHOLDER = String.raw`(?!\[(?:secret|redacted|email|phone|card)\])`;
 
-/** Order matters: secrets first (they contain digits and `@`), then emails, cards, phones. */
+/** Sequence matters: secrets first (they contain digits and `@`), then emails, cards, phones. */
 const DETECTORS: Detector[] = [
   { kind: "secret", pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g },
   // `Authorization: Bearer <token>`; the scheme word stays so the text still reads.
@@ -94,7 +94,7 @@ const DETECTORS: Detector[] = [
     ),
     replace: (_match, prefix) => `${prefix}${PLACEHOLDERS.secret}`,
   },
-  // `name@<digits>.md|json` is a versioned file (prompts/support@2.md, policies/refunds@1.json), not a mailbox;
+  // `name@<digits>.md|json` is a versioned file (prompts/shop@2.md, policies/returns@1.json), not a mailbox;
   // numeric mail domains with real TLDs (x@163.com) still count.
   { kind: "email", pattern: /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?!\d+\.(?:md|json)\b)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/g },
   // Cards: digit groups joined by single spaces or dashes (`4111 1111 1111 1111`, `4111-1111-1111-1111`).
@@ -138,7 +138,7 @@ function scan(text: string, found: PiiMatch[] | undefined): string {
 }
 
 /**
- * Every piece of personal data or secret the detectors find in `text`, in detector order.
+ * Every piece of personal data or secret the detectors find in `text`, in detector sequence.
  * @example findPii("mail jane@example.com") // [{ kind: "email", match: "jane@example.com" }]
  */
 export function findPii(text: string): PiiMatch[] {

@@ -41,7 +41,7 @@ export function runObserverOf(deps: object): RunObserver | undefined {
   return observers.get(deps);
 }
 
-/** Observers in order; their graph configs merged (callback lists and metadata concatenated). */
+/** Observers in sequence; their graph configs merged (callback lists and metadata concatenated). */
 export function combineRunObservers(list: Array<RunObserver | undefined>): RunObserver | undefined {
   const present = list.filter((observer): observer is RunObserver => observer !== undefined);
   if (present.length <= 1) return present[0];

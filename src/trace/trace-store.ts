@@ -10,7 +10,7 @@ export interface TraceStoreOptions {
   /** Buffered events that trigger an automatic flush. Default 64. */
   batchSize?: number;
   /**
-   * Called once per event after it is stored, in seq order, with its final seq (live streaming, log sinks).
+   * Called once per event after it is stored, by seq, with its final seq (live streaming, log sinks).
    * It fires at flush time: flush at the end of each step for a timely stream. A throwing hook is ignored,
    * so a broken sink cannot fail a run.
    */
@@ -42,7 +42,7 @@ async function insertBatch(db: Queryable, scope: TraceScope, events: Pending[]):
 
 class BufferedRunTrace implements RunTrace {
   private buffer: Pending[] = [];
-  /** Flushes of this run run one after another, so seq order follows emit order. */
+  /** Flushes of this run run one after another, so seq follows the emit sequence. */
   private chain: Promise<void> = Promise.resolve();
   /** Set after a seq collision: appends then serialise on an advisory lock (see `insertWithRetry`). */
   private contended = false;
@@ -144,8 +144,8 @@ function readEvents(db: Db, tenant: string, runId: string, afterSeq: number): Pr
  *
  * @example
  * const traces = createTraceStore(db, { redactor: createRedactor({ fields: ["customer_email"] }) });
- * const trace = traces.forRun({ tenant: "acme", runId, release: "support@1" });
- * trace.emit("route.decided", { route: "refund_workflow", reason: "refund keyword" }, "route");
+ * const trace = traces.forRun({ tenant: "acme", runId, release: "shop@1" });
+ * trace.emit("route.decided", { route: "return_workflow", reason: "return keyword" }, "route");
  * await traces.release(runId); // flushes and forgets the buffer
  */
 export function createTraceStore(db: Db, options: TraceStoreOptions = {}): TraceStore & {

@@ -19,7 +19,7 @@ export type TraceKind = (typeof TRACE_KINDS)[number];
 
 export interface TraceEvent {
   run_id: string;
-  /** 1, 2, 3... per run, in emission order (continues across resumes). */
+  /** 1, 2, 3... per run, in emission sequence (continues across resumes). */
   seq: number;
   /** ISO-8601 time of emission. */
   at: string;
@@ -28,7 +28,7 @@ export interface TraceEvent {
   kind: TraceKind;
   /** Graph node that emitted it, when there is one. */
   node?: string;
-  /** Flat, redacted attributes, e.g. `{"gen_ai.tool.name": "issue_refund", "status": "ok"}`. */
+  /** Flat, redacted attributes, e.g. `{"gen_ai.tool.name": "reserve_stock", "status": "ok"}`. */
   attributes: Record<string, unknown>;
 }
 

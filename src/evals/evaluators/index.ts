@@ -10,7 +10,7 @@ import { trajectoryEvaluator } from "./trajectory.js";
 
 export { createJudgeEvaluator } from "./llm-judge.js";
 
-/** Every offline evaluator, in report order. The judge joins them only when a judge model is configured. */
+/** Every offline evaluator, in report sequence. The judge joins them only when a judge model is configured. */
 export const DEFAULT_EVALUATORS: readonly Evaluator[] = [
   outcomeEvaluator,
   effectsCountEvaluator,

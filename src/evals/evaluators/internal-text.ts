@@ -26,7 +26,7 @@ function operatorTexts(events: readonly TraceEvent[]): string[] {
       const value = a[field];
       if (typeof value === "string" && value.trim() !== "") texts.push(value);
     }
-    // Rule ids (`refund-window`) are internal names too.
+    // Rule ids (`return-window`) are internal names too.
     if (event.kind === "policy.decision" && typeof a.rule === "string" && a.rule.includes("-")) texts.push(a.rule);
   }
   return texts;

@@ -3,15 +3,15 @@ import { createLLMAsJudge } from "openevals";
 import type { Evaluator } from "../evaluator.js";
 
 /** What the judge is asked: helpfulness and honesty towards the customer, never whether policy was followed. */
-const PROMPT = `You are reviewing a customer-support assistant's final answer.
+const PROMPT = `You are reviewing an assistant's final answer to a customer.
 <request>
 {inputs}
 </request>
 <answer>
 {outputs}
 </answer>
-Score how well the answer serves the customer: it addresses the request, is accurate about what happened (a refund
-issued, refused, or waiting for review), is polite and clear, and does not expose internal notes or procedures.`;
+Score how well the answer serves the customer: it addresses the request, is accurate about what happened (an action
+taken, refused, or waiting for review), is polite and clear, and does not expose internal notes or procedures.`;
 
 /**
  * An LLM-as-judge (openevals `createLLMAsJudge`) on the customer's answer, continuous 0..1. Built only when a judge

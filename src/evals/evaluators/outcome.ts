@@ -2,7 +2,7 @@ import { defineEvaluator, scoreOf } from "../evaluator.js";
 
 /**
  * Where the run went and how it ended: the route, the final status (or the refusal's error code), and the error
- * codes the script's decisions met (a requester approving their own refund must meet APPROVAL_FORBIDDEN).
+ * codes the script's decisions met (a requester approving their own request must meet APPROVAL_FORBIDDEN).
  */
 export const outcomeEvaluator = defineEvaluator("outcome", (run) => {
   const expect = run.case.expect;

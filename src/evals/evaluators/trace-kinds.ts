@@ -1,6 +1,6 @@
 import { defineEvaluator, scoreOf } from "../evaluator.js";
 
-/** The trace holds every event kind the case requires (e.g. `approval.resolved` on an approved refund). */
+/** The trace holds every event kind the case requires (e.g. `approval.resolved` on an approved call). */
 export const traceKindsEvaluator = defineEvaluator("trace_kinds", (run) => {
   const required = run.case.expect.trace_kinds;
   if (required.length === 0) return undefined;

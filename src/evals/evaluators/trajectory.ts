@@ -12,7 +12,7 @@ function asMessages(calls: ReadonlyArray<{ tool: string; args: Record<string, un
 }
 
 /**
- * The tools the run called successfully, in order (each call once, however often it was replayed), against the case's
+ * The tools the run called successfully, in sequence (each call once, however often it was replayed), against the case's
  * reference trajectory, with openevals' `createTrajectoryMatchEvaluator` in the case's match mode and args mode.
  * Arguments come from the trace, redacted: a reference that names an e-mail cannot match, by design.
  */

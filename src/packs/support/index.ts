@@ -1,14 +1,17 @@
+import { fileURLToPath } from "node:url";
 import { buildAgentGraph } from "../../graph/agent-graph.js";
 import { defineAgent, definePack, defineWorkflow } from "../../kernel/pack.js";
 import { PROJECT_ROOT } from "../../kernel/release.js";
+import { addOrder } from "./fixtures.js";
+import { supportDemo } from "./demo.js";
+import { supportOffline } from "./offline/index.js";
 import { chooseRoute } from "./router/choose-route.js";
+import { seedSupport } from "./seed.js";
 import { denialDraft } from "./tools/denial-draft.js";
 import { supportTools } from "./tools/index.js";
 import { issueRefund } from "./tools/issue-refund.js";
 import { buildRefundWorkflow } from "./workflow/refund-workflow.js";
-
-/** Neutral text for a denied refund whose rule gives no `customer_reason`. */
-const REFUND_DENIED = "The request does not meet the conditions of our refund policy.";
+import { REFUND_NOTICES, SUPPORT_NOTICES } from "./workflow/notices.js";
 
 /**
  * The reference domain: customer support with refunds. Its data files stay at the repository root, readable
@@ -35,8 +38,17 @@ export const supportPack = definePack({
     const choice = chooseRoute(goal, context);
     return choice.route === "support_agent" ? undefined : choice;
   },
+  releases: ["support@1", "support@2"],
+  fixtures: { add_order: addOrder },
+  // Its tables (orders, refunds, outbox): created after the core's, recorded under `support`.
+  migrations: fileURLToPath(new URL("./migrations/", import.meta.url)),
+  seed: seedSupport,
+  demo: supportDemo,
+  notices: SUPPORT_NOTICES,
+  offline: supportOffline,
   denials: {
-    notice: (call) => (call.name === issueRefund.name ? REFUND_DENIED : undefined),
+    // Neutral text for a denied refund whose rule gives no `customer_reason`.
+    notice: (call) => (call.name === issueRefund.name ? REFUND_NOTICES.refundDenied : undefined),
     draft: denialDraft,
   },
 });

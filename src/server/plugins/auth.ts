@@ -38,7 +38,7 @@ export function createApiKeyVerifier(db: Queryable, options: ApiKeyVerifierOptio
     const now = Date.now();
     const hit = cache.get(keyId);
     if (hit && hit.expiresAt > now) {
-      cache.delete(keyId); // re-insert: Map order is the LRU order
+      cache.delete(keyId); // re-insert: a Map iterates in insertion sequence, which makes it the LRU list
       cache.set(keyId, hit);
       return hit.row;
     }

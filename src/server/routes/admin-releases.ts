@@ -7,7 +7,7 @@ const ActiveReleaseSchema = z
   .object({
     tenant: z.string(),
     release_id: z.string(),
-    source: z.enum(["activated", "default"]).describe("default: none activated yet, the server's WARDEN_RELEASE."),
+    source: z.enum(["activated", "default"]).describe("default: none activated yet, the server's default release (WARDEN_RELEASE, or the first pack's)."),
     activated_by: z.string().optional(),
     activated_at: z.string().optional(),
   })
@@ -57,7 +57,9 @@ const ReleaseListSchema = z.object({
       description: z.string().optional(),
       prompt: z.string(),
       policy: z.string(),
-      workflow: z.string(),
+      workflows: z.array(z.string()).describe("The workflow ids the release routes to."),
+      agents: z.array(z.object({ node: z.string(), max_steps: z.number().int() })).describe("The agents it routes to (node `*`: every agent it does not name), the first taking open-ended requests."),
+      model_routing: z.boolean().describe("Whether a request no rule claims is classified by the release's model (a real one only)."),
       tools: z.array(z.string()),
       content_hash: z.string().nullable().describe("The hash of everything that can change the release's behaviour, as the files are now; null when it cannot be computed (e.g. its dataset is missing)."),
       latest_eval: LatestEvalSchema.nullable().describe("The newest eval of the current content, else the newest of older content (current: false), else null."),
@@ -70,7 +72,7 @@ const ReleaseListSchema = z.object({
 
 const ActivateBodySchema = z
   .strictObject({
-    release: IdentifierSchema.describe("A release id, e.g. support@1."),
+    release: IdentifierSchema.describe("A release id, e.g. shop@1."),
     force: z.boolean().optional().describe("Activate although the release's current content has no passing eval (needs reason; audited as forced)."),
     reason: humanText(500).optional().describe("Why; required with force, recorded with any activation."),
   })
@@ -95,7 +97,7 @@ export const adminReleasesRoutes: FastifyPluginAsyncZod<RouteOptions> = async (a
     async (request) => {
       const admin = requireRole(request, "admin");
       const releases = await Promise.all(
-        runtime.releases.list().map(async ({ id, description, prompt, policy, workflow, tools }) => {
+        runtime.releases.list().map(async ({ id, description, prompt, policy, workflows, agents, model_routing, tools }) => {
           const { content_hash, latest_eval: latest } = await runtime.releases.evalStatus(id);
           const latest_eval = latest
             ? {
@@ -110,7 +112,7 @@ export const adminReleasesRoutes: FastifyPluginAsyncZod<RouteOptions> = async (a
                 current: latest.current,
               }
             : null;
-          return { id, description, prompt, policy, workflow, tools, content_hash, latest_eval };
+          return { id, description, prompt, policy, workflows, agents, model_routing, tools, content_hash, latest_eval };
         }),
       );
       return {

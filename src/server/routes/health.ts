@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { WardenError } from "../../errors.js";
-import { migrationsApplied } from "../../store/migrate.js";
+import { migrationsApplied, migrationsOf } from "../../store/migrate.js";
 import { ErrorResponseSchema } from "../schemas/common.js";
 import type { RouteOptions } from "../types.js";
 
@@ -43,7 +43,7 @@ export const healthRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { r
       },
     },
     async () => {
-      if (!(await databaseReady(() => migrationsApplied(runtime.store.db)))) {
+      if (!(await databaseReady(() => migrationsApplied(runtime.store.db, migrationsOf(runtime.deps.composition.packs))))) {
         throw new WardenError("STORE_UNAVAILABLE", "The database does not answer or its migrations are not applied.");
       }
       return { status: "ready" as const };

@@ -137,7 +137,7 @@ export const runsRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { run
       schema: {
         tags: ["runs"],
         summary: "Read a run's trace",
-        description: "The run's stored, redacted trace events in seq order (after `after` when given).",
+        description: "The run's stored, redacted trace events by seq (after `after` when given).",
         params: RunParamsSchema,
         querystring: TraceQuerySchema,
         response: { 200: TraceResponseSchema, ...errorResponses(...AUTHENTICATED_ERRORS, 404) },

@@ -23,7 +23,7 @@ export const CreateRunBodySchema = z
     thread_id: IdentifierSchema.optional().describe("Continue this thread (its previous run must have finished); a new thread when absent."),
     context: boundedJsonObject({ maxBytes: 16 * 1024, maxDepth: 16 })
       .optional()
-      .describe("Structured hints for the run (e.g. order_id); at most 16 KB as JSON and 16 levels deep."),
+      .describe("Structured hints for the run (e.g. a record id the goal is about); at most 16 KB as JSON and 16 levels deep."),
     subject: IdentifierSchema.optional().describe(
       "Whom the run is about (e.g. a customer id). Its long-term memory is read at the start (retrieval policy) and the run may propose memories, stored only with the subject's recorded consent.",
     ),

@@ -1,37 +1,10 @@
 -- Warden's core tables. Every row carries tenant_id and every key starts with it (invariant 4).
--- Amounts are integer cents: pg returns numeric as strings and PGlite does too; integers read the same on both.
+-- A pack's tables come from the pack's own migrations (src/packs/<name>/migrations/), applied after these.
 
 CREATE TABLE tenants (
   tenant_id   text PRIMARY KEY,
   name        text NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now()
-);
-
-CREATE TABLE orders (
-  tenant_id      text NOT NULL REFERENCES tenants (tenant_id),
-  order_id       text NOT NULL,
-  customer_email text NOT NULL,
-  total_cents    integer NOT NULL CHECK (total_cents >= 0),
-  currency       text NOT NULL DEFAULT 'USD',
-  status         text NOT NULL,
-  delivered_at   timestamptz,
-  note           text,
-  created_at     timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (tenant_id, order_id)
-);
-
--- The simulated payment provider. Like a real one, it dedupes on the caller's idempotency key.
-CREATE TABLE refunds (
-  tenant_id       text NOT NULL,
-  refund_id       text NOT NULL,
-  order_id        text NOT NULL,
-  amount_cents    integer NOT NULL CHECK (amount_cents > 0),
-  idempotency_key text NOT NULL,
-  reason          text,
-  created_at      timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (tenant_id, refund_id),
-  UNIQUE (tenant_id, idempotency_key),
-  FOREIGN KEY (tenant_id, order_id) REFERENCES orders (tenant_id, order_id)
 );
 
 CREATE TABLE runs (

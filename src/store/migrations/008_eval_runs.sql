@@ -3,7 +3,7 @@
 -- One row per `warden eval`: the verdict of a release's content (hash of release file, prompt, policy, tool
 -- manifests, workflow, memory contract, dataset and framework versions) on a dataset, against a baseline.
 -- Not tenant data: a release's content is the same for every tenant, so the gate reads these rows for any tenant.
--- `seq` orders rows recorded within the same clock tick (newest first is `ORDER BY seq DESC`).
+-- `seq` ranks rows recorded within the same clock tick (newest first is `ORDER BY seq DESC`).
 CREATE TABLE eval_runs (
   eval_id        text PRIMARY KEY,
   seq            bigserial NOT NULL,

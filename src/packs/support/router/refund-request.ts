@@ -1,4 +1,4 @@
-import { findOrderId } from "../../../text/order-id.js";
+import { findOrderId } from "../text/order-id.js";
 
 /**
  * Whether a goal is a plain request to refund a named order (the deterministic refund workflow's work) or

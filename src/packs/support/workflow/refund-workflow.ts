@@ -11,7 +11,9 @@ import { createValidateRequestNode } from "./steps/validate-request.js";
 import type { DepsProvider } from "../../../kernel/deps.js";
 import { continueOrEscalate } from "../../../graph/routing.js";
 import { afterDraft, afterWorkflowApproval } from "./routing.js";
-import { RuntimeState, WorkflowInput, WorkflowOutput } from "../../../kernel/state.js";
+import { WorkflowInput, WorkflowOutput } from "../../../kernel/state.js";
+import { RefundWorkflowState } from "./state.js";
+import { SUPPORT_NOTICES } from "./notices.js";
 
 /**
  * The deterministic refund workflow (`refund_workflow@1`):
@@ -19,7 +21,7 @@ import { RuntimeState, WorkflowInput, WorkflowOutput } from "../../../kernel/sta
  * A failed step goes to `escalate`.
  */
 export function buildRefundWorkflow(getDeps: DepsProvider) {
-  return new StateGraph(RuntimeState, { input: WorkflowInput, output: WorkflowOutput })
+  return new StateGraph(RefundWorkflowState, { input: WorkflowInput, output: WorkflowOutput })
     .addNode("validate_request", createValidateRequestNode(getDeps))
     .addNode("lookup_order", createLookupOrderNode(getDeps))
     .addNode("check_eligibility", createCheckEligibilityNode(getDeps))
@@ -28,7 +30,7 @@ export function buildRefundWorkflow(getDeps: DepsProvider) {
     .addNode("approval", createApprovalNode(getDeps))
     .addNode("issue_refund", createIssueRefundNode(getDeps))
     .addNode("compose_answer", createComposeAnswerNode(getDeps))
-    .addNode("escalate", createEscalateNode(getDeps))
+    .addNode("escalate", createEscalateNode(getDeps, SUPPORT_NOTICES))
     .addEdge(START, "validate_request")
     .addConditionalEdges("validate_request", continueOrEscalate("lookup_order"), ["lookup_order", "escalate"])
     .addConditionalEdges("lookup_order", continueOrEscalate("check_eligibility"), ["check_eligibility", "escalate"])

@@ -1,7 +1,7 @@
 import type { DepsProvider } from "../../../../kernel/deps.js";
-import type { State, Update } from "../../../../kernel/state.js";
+import type { RefundState, RefundUpdate } from "../state.js";
 import { FLAG_TOOL_RULE, gateToolCall } from "../../../../nodes/gate-tool-call.js";
-import { CUSTOMER_NOTICES } from "../../../../nodes/customer-notices.js";
+import { REFUND_NOTICES } from "../notices.js";
 import { escalateWith } from "../../../../nodes/escalate.js";
 import { nodeKit, workflowCallId } from "../../../../kernel/node-kit.js";
 
@@ -13,7 +13,7 @@ import { nodeKit, workflowCallId } from "../../../../kernel/node-kit.js";
  * (the customer hears it is not available right now; the switch's reason stays in the trace).
  */
 export function createCheckEligibilityNode(getDeps: DepsProvider) {
-  return async function checkEligibility(state: State): Promise<Update> {
+  return async function checkEligibility(state: RefundState): Promise<RefundUpdate> {
     const kit = await nodeKit(getDeps, state, "check_eligibility");
     const request = state.refund_request!;
     const total = typeof state.order?.total === "number" ? state.order.total : undefined;
@@ -23,6 +23,6 @@ export function createCheckEligibilityNode(getDeps: DepsProvider) {
     const { decision } = await gateToolCall(kit, state, { id: callId, name: "issue_refund", args: refund }, { proposedBy: "workflow", requestApproval: false });
     kit.emit("workflow.step", { step: "check_eligibility", status: "ok", detail: `${decision.effect} (${decision.rule})` });
     const recorded = { refund_request: refund, eligibility: decision, decisions: { [callId]: decision } };
-    return decision.rule === FLAG_TOOL_RULE ? { ...recorded, ...escalateWith(decision.reason, CUSTOMER_NOTICES.unavailable) } : recorded;
+    return decision.rule === FLAG_TOOL_RULE ? { ...recorded, ...escalateWith(decision.reason, REFUND_NOTICES.unavailable) } : recorded;
   };
 }

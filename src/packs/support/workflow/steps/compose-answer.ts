@@ -1,6 +1,7 @@
 import type { DepsProvider } from "../../../../kernel/deps.js";
-import type { Denial, State, Update } from "../../../../kernel/state.js";
-import { CUSTOMER_NOTICES, noticeForToolError } from "../../../../nodes/customer-notices.js";
+import type { Denial } from "../../../../kernel/state.js";
+import type { RefundState, RefundUpdate } from "../state.js";
+import { REFUND_NOTICES, refundNoticeForToolError } from "../notices.js";
 import { customerReasonOf } from "../../../../nodes/customer-reason.js";
 import { escalateWith } from "../../../../nodes/escalate.js";
 import { nodeKit, type NodeKit } from "../../../../kernel/node-kit.js";
@@ -12,7 +13,7 @@ import { polishAnswer } from "./polish-answer.js";
  * or workflow) knows the history. Written by `memory_write` only with the subject's consent. A later answer may
  * repeat it to the customer, so it holds customer-facing wording only.
  */
-function outcomeMemory(state: State, outcome: string): Update {
+function outcomeMemory(state: RefundState, outcome: string): RefundUpdate {
   const request = state.refund_request;
   if (!state.subject || !request) return {};
   const content = `Refund request of ${request.amount.toFixed(2)} for order ${request.order_id} on ${new Date().toISOString().slice(0, 10)}: ${outcome}.`;
@@ -20,8 +21,8 @@ function outcomeMemory(state: State, outcome: string): Update {
 }
 
 /** The customer-facing reason of a refund denial (the rule's `customer_reason`, or the neutral notice). */
-async function refundDenialText(kit: NodeKit, state: State, denial: Pick<Denial, "rule">): Promise<string> {
-  return (await customerReasonOf(kit, state, { name: "issue_refund", args: state.refund_request }, denial.rule, "workflow")) ?? CUSTOMER_NOTICES.refundDenied;
+async function refundDenialText(kit: NodeKit, state: RefundState, denial: Pick<Denial, "rule">): Promise<string> {
+  return (await customerReasonOf(kit, state, { name: "issue_refund", args: state.refund_request }, denial.rule, "workflow")) ?? REFUND_NOTICES.refundDenied;
 }
 
 const clause = (sentence: string) => sentence.replace(/\.$/, "");
@@ -33,7 +34,7 @@ const clause = (sentence: string) => sentence.replace(/\.$/, "");
  * `approval.resolved` event); the customer reads the rule's `customer_reason`, or that the refund was not approved.
  */
 export function createComposeAnswerNode(getDeps: DepsProvider) {
-  return async function composeAnswer(state: State): Promise<Update> {
+  return async function composeAnswer(state: RefundState): Promise<RefundUpdate> {
     const kit = await nodeKit(getDeps, state, "compose_answer");
     const request = state.refund_request!;
     const eligibility = state.eligibility;
@@ -50,12 +51,12 @@ export function createComposeAnswerNode(getDeps: DepsProvider) {
     const result = await callWorkflowTool(kit, state, "compose_answer", "draft_response", {
       order_id: request.order_id,
       outcome: issued ? "refund_issued" : denied ? "refund_denied" : "refund_rejected",
-      reason: issued ? `Refund reference: ${String(state.refund?.refund_id)}.` : (deniedText ?? CUSTOMER_NOTICES.refundRejected),
+      reason: issued ? `Refund reference: ${String(state.refund?.refund_id)}.` : (deniedText ?? REFUND_NOTICES.refundRejected),
       amount: request.amount,
     });
     if (result.status !== "ok") {
       kit.emit("workflow.step", { step: "compose_answer", status: "failed", detail: result.error.message });
-      return escalateWith(`composing the answer failed: ${result.error.message}`, noticeForToolError(result.error.code));
+      return escalateWith(`composing the answer failed: ${result.error.message}`, refundNoticeForToolError(result.error.code));
     }
     kit.emit("workflow.step", { step: "compose_answer", status: "ok" });
     const answer = await polishAnswer(kit, (result.output as { draft: string }).draft, state);

@@ -1,6 +1,6 @@
 import type { DepsProvider } from "../../../../kernel/deps.js";
-import type { State, Update } from "../../../../kernel/state.js";
-import { CUSTOMER_NOTICES, noticeForToolError } from "../../../../nodes/customer-notices.js";
+import type { RefundState, RefundUpdate } from "../state.js";
+import { REFUND_NOTICES, refundNoticeForToolError } from "../notices.js";
 import { customerReasonOf } from "../../../../nodes/customer-reason.js";
 import { escalateWith } from "../../../../nodes/escalate.js";
 import { nodeKit } from "../../../../kernel/node-kit.js";
@@ -12,7 +12,7 @@ import { callWorkflowTool } from "../../../../nodes/call-workflow-tool.js";
  * in the `policy.decision` event) and may hold hints such as "send a draft explanation instead".
  */
 export function createDraftResponseNode(getDeps: DepsProvider) {
-  return async function draftResponse(state: State): Promise<Update> {
+  return async function draftResponse(state: RefundState): Promise<RefundUpdate> {
     const kit = await nodeKit(getDeps, state, "draft_response");
     const eligibility = state.eligibility!;
     const request = state.refund_request!;
@@ -21,12 +21,12 @@ export function createDraftResponseNode(getDeps: DepsProvider) {
     const result = await callWorkflowTool(kit, state, "draft_response", "draft_response", {
       order_id: request.order_id,
       outcome: denied ? "refund_denied" : "refund_pending_approval",
-      reason: customerReason ?? (denied ? CUSTOMER_NOTICES.refundDenied : CUSTOMER_NOTICES.refundInReview),
+      reason: customerReason ?? (denied ? REFUND_NOTICES.refundDenied : REFUND_NOTICES.refundInReview),
       amount: request.amount,
     });
     if (result.status !== "ok") {
       kit.emit("workflow.step", { step: "draft_response", status: "failed", detail: result.error.message });
-      return escalateWith(`drafting failed: ${result.error.message}`, noticeForToolError(result.error.code));
+      return escalateWith(`drafting failed: ${result.error.message}`, refundNoticeForToolError(result.error.code));
     }
     kit.emit("workflow.step", { step: "draft_response", status: "ok" });
     return { draft: (result.output as { draft: string }).draft, evidence: [result.callId] };

@@ -1,7 +1,7 @@
 import type { DepsProvider } from "../../../../kernel/deps.js";
-import type { State, Update } from "../../../../kernel/state.js";
+import type { RefundState, RefundUpdate } from "../state.js";
 import type { Authorization } from "../../../../tools/types.js";
-import { noticeForToolError } from "../../../../nodes/customer-notices.js";
+import { refundNoticeForToolError } from "../notices.js";
 import { escalateWith } from "../../../../nodes/escalate.js";
 import { nodeKit, workflowCallId } from "../../../../kernel/node-kit.js";
 import { callWorkflowTool } from "../../../../nodes/call-workflow-tool.js";
@@ -12,7 +12,7 @@ import { callWorkflowTool } from "../../../../nodes/call-workflow-tool.js";
  * decides again at the effect: a refund it now denies is not issued, and `compose_answer` says why.
  */
 export function createIssueRefundNode(getDeps: DepsProvider) {
-  return async function issueRefund(state: State): Promise<Update> {
+  return async function issueRefund(state: RefundState): Promise<RefundUpdate> {
     const kit = await nodeKit(getDeps, state, "issue_refund");
     const callId = workflowCallId("issue_refund");
     const eligibility = state.eligibility!;
@@ -37,7 +37,7 @@ export function createIssueRefundNode(getDeps: DepsProvider) {
     if (result.status !== "ok") {
       kit.emit("workflow.step", { step: "issue_refund", status: "failed", detail: result.error.message });
       // A switch met here (set while the run waited for approval) is "not available right now" to the customer.
-      return { effects, ...escalateWith(`the refund could not be issued: ${result.error.message}`, noticeForToolError(result.error.code)) };
+      return { effects, ...escalateWith(`the refund could not be issued: ${result.error.message}`, refundNoticeForToolError(result.error.code)) };
     }
     kit.emit("workflow.step", { step: "issue_refund", status: "ok", detail: result.replayed ? "replayed from the effect ledger" : undefined });
     return { effects, refund: result.output as Record<string, unknown>, evidence: [result.callId] };

@@ -1,5 +1,5 @@
-import type { RefundRequest } from "../../../../kernel/state.js";
-import { findOrderId, normalizeOrderId, withoutOrderIds } from "../../../../text/order-id.js";
+import type { RefundRequest } from "../state.js";
+import { findOrderId, normalizeOrderId, withoutOrderIds } from "../../text/order-id.js";
 
 // An amount is a number after a currency sign/word or "refund ... of/for"; bare digits inside ids are not amounts.
 const AMOUNT = /(?:\$|€|£|\busd\s*|\beur\s*|\bamount\s*(?:of\s*)?|\b(?:of|for)\s+\$?)(\d{1,7}(?:\.\d{1,2})?)\b(?!-)/i;

@@ -1,7 +1,7 @@
 import { HumanMessage, SystemMessage, type AIMessage } from "@langchain/core/messages";
 import { modelRequestName, modelSystemName } from "../../../../model/model-identity.js";
 import { memoryContext, messageText } from "../../../../nodes/agent.js";
-import type { State } from "../../../../kernel/state.js";
+import type { RefundState } from "../state.js";
 import type { NodeKit } from "../../../../kernel/node-kit.js";
 import { effectiveModel } from "../../../../nodes/release-fallbacks.js";
 
@@ -13,7 +13,7 @@ export const POLISH_INSTRUCTIONS =
  * The workflow decides everything deterministically; the model only words the final reply (no tools bound).
  * An empty or failed model reply falls back to the template draft: wording must never block a refund answer.
  */
-export async function polishAnswer(kit: NodeKit, draft: string, state?: State): Promise<string> {
+export async function polishAnswer(kit: NodeKit, draft: string, state?: RefundState): Promise<string> {
   const model = effectiveModel(kit);
   if (!model) return draft; // switched off with no fallback: the template wording is already correct
   const started = performance.now();
