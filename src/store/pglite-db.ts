@@ -1,4 +1,5 @@
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
+import { openPglite } from "./pglite-template.js";
 import type { Db, PoolLike, QueryResult, Transaction } from "./db.js";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.js";
 
@@ -29,8 +30,7 @@ export async function createPgliteDb(options: PgliteDbOptions): Promise<Db> {
   const lock: DataDirLock | undefined = inMemory ? undefined : acquireDataDirLock(options.dataDir);
   let pglite: PGlite;
   try {
-    pglite = inMemory ? new PGlite() : new PGlite(options.dataDir);
-    await pglite.waitReady;
+    pglite = await openPglite(inMemory ? undefined : options.dataDir);
   } catch (error) {
     lock?.release();
     throw error;
