@@ -3,6 +3,7 @@ import { createRuntime, type Runtime, type RuntimeOptions } from "../../src/runt
 import type { Queryable } from "../../src/store/db.js";
 import type { Store } from "../../src/store/open-store.js";
 import { isWardenError } from "../../src/errors.js";
+import { addOrder as addOrderFixture } from "../../src/packs/support/fixtures.js";
 
 /** A runtime over an already-open store, with no env (offline model, no OpenAI key even if the shell has one). */
 export function runtimeOn(store: Store, options: Omit<RuntimeOptions, "store" | "env"> & { model?: BaseChatModel } = {}): Promise<Runtime> {
@@ -21,11 +22,14 @@ export async function addOrder(
 ): Promise<string> {
   nextOrder += 1;
   const orderId = `T-${String(nextOrder).padStart(4, "0")}`;
-  await db.query(
-    `INSERT INTO orders (tenant_id, order_id, customer_email, total_cents, status, delivered_at, note)
-     VALUES ($1, $2, $3, $4, 'delivered', now() - make_interval(days => $5::int), $6)`,
-    [options.tenant ?? "acme", orderId, options.email ?? "casey@example.com", Math.round((options.total ?? 42) * 100), options.daysAgo ?? 5, options.note ?? null],
-  );
+  // The pack's own eval fixture writes the row, so tests and datasets insert orders the same way.
+  await addOrderFixture.insert(db, options.tenant ?? "acme", {
+    order_id: orderId,
+    total: options.total ?? 42,
+    delivered_days_ago: options.daysAgo ?? 5,
+    note: options.note ?? null,
+    email: options.email ?? "casey@example.com",
+  });
   return orderId;
 }
 
